@@ -1,0 +1,3 @@
+from pmaction.cli import main
+import sys
+sys.exit(main())

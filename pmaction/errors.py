@@ -1,0 +1,26 @@
+"""Errors that reach a person: one line, naming the fix."""
+
+from __future__ import annotations
+
+
+class PmactionError(Exception):
+    """A failure the user can fix. ``title`` is short (the ::error title); ``str()`` is one line."""
+
+    def __init__(self, message: str, *, title: str = "pmaction") -> None:
+        super().__init__(" ".join(message.split()))
+        self.title = title
+
+
+class ConfigError(PmactionError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, title="pmaction: configuration")
+
+
+class GitHubAPIError(PmactionError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, title="pmaction: GitHub API")
+
+
+class PermissionMissing(PmactionError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, title="pmaction: permissions")

@@ -1,0 +1,83 @@
+"""Plain data the engine works on, decoupled from PyGithub objects.
+
+The GitHub edge (``pmaction.gh``) turns API objects into these; everything in the
+process modules (timeline, page, backlog, review, nag) takes and returns these, so it
+can be tested without a network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# author_association values GitHub uses for people with push or org membership.
+TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    author: str
+    association: str  # GitHub's author_association
+    created_at: datetime  # timezone-aware UTC
+    updated_at: datetime
+    body: str
+    html_url: str
+    author_is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class IssueEvent:
+    """One entry of GET /repos/{o}/{r}/issues/{n}/events."""
+
+    id: int
+    event: str  # labeled, unlabeled, assigned, unassigned, closed, reopened, milestoned, ...
+    actor: str | None
+    created_at: datetime  # timezone-aware UTC
+    label: str | None = None
+    assignee: str | None = None
+    milestone: str | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    number: int
+    title: str
+    body: str
+    state: str  # "open" | "closed"
+    html_url: str
+    created_at: datetime  # timezone-aware UTC
+    closed_at: datetime | None
+    author: str
+    labels: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    milestone_number: int | None = None
+    is_pull_request: bool = False
+    state_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Repo:
+    full_name: str  # owner/name
+    html_url: str
+    private: bool
+    has_wiki: bool
+    default_branch: str = "main"
+
+    @property
+    def owner(self) -> str:
+        return self.full_name.split("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.full_name.split("/", 1)[1]
+
+
+@dataclass
+class Incident:
+    """Everything read from GitHub about one incident issue, in one place."""
+
+    repo: Repo
+    issue: Issue
+    comments: list[Comment] = field(default_factory=list)
+    events: list[IssueEvent] = field(default_factory=list)
