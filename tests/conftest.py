@@ -1,0 +1,51 @@
+"""Shared fixtures: the network guard every test runs under, and the sandbox factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pmaction.sandbox import Sandbox
+
+DEAD_PROXY = "http://127.0.0.1:9"  # nothing listens here: a stray request fails fast, never leaves
+
+SandboxFactory = Callable[..., Sandbox]
+
+
+@pytest.fixture(autouse=True)
+def network_guard(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Child processes (git) are not covered by --block-network: point them at a dead proxy and
+    give them a clean HOME and identity so a developer's config cannot leak in."""
+    home = tmp_path_factory.mktemp("home")
+    for key in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(key, DEAD_PROXY)
+    for key in ("ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
+    monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Author")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "author@example.com")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Committer")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "committer@example.com")
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxFactory]:
+    """``sandbox(scenario_dict_or_path, **kw)`` starts a sandbox; all are stopped at teardown."""
+    started: list[Sandbox] = []
+
+    def start(scenario: dict[str, Any] | str | Path, **kw: Any) -> Sandbox:
+        sb = Sandbox.start(scenario, **kw)
+        started.append(sb)
+        return sb
+
+    yield start
+    for sb in started:
+        sb.stop()
