@@ -1,0 +1,405 @@
+"""The wiki edge: read the wiki's pages, let the caller edit them, commit and push as the bot.
+
+GitHub wikis have no REST API; a wiki is the git repo ``{server}/{owner}/{repo}.wiki.git`` and GitHub
+renders only its ``master`` branch. Every attempt works in a fresh temporary clone (never the
+workspace, which another uid owns). The token travels only as an HTTP header in the git process's
+own configuration environment: never in a URL, never in ``.git/config``, and it is scrubbed from
+anything git prints before that reaches a message. A push refused because someone else pushed
+first is retried on a fresh clone with ``edit`` applied again; nothing is ever force-pushed or deleted.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import difflib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+BRANCH = "master"
+BOT_NAME = "github-actions[bot]"
+BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
+
+Status = Literal["pushed", "unchanged", "dry_run", "missing", "disabled", "forbidden", "failed"]
+Edit = Callable[[dict[str, str]], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class WikiOutcome:
+    """What happened to the wiki; the caller reports it (wiki trouble never stops the issue-side steps)."""
+
+    status: Status
+    message: str
+    commit: str | None = None
+    changed: tuple[str, ...] = ()
+    diff: str = ""
+
+
+class WikiError(Exception):
+    """A wiki operation failed; the one-line message names the fix, ``status`` is the outcome's."""
+
+    def __init__(self, message: str, status: Status = "failed") -> None:
+        super().__init__(message)
+        self.status: Status = status
+
+
+class _Rejected(Exception):
+    """The push was refused because master moved (someone else pushed first): re-clone and re-apply."""
+
+
+class _Transient(Exception):
+    """The server failed in a way a retry may fix (5xx, a dropped connection)."""
+
+    # Set when it was the push that failed: the commit may have landed anyway.
+    pushed: WikiOutcome | None = None
+
+
+class _NoBranch(WikiError):
+    """The wiki repo exists but has no master yet: start it (GitHub itself always has Home.md)."""
+
+
+def wiki_remote(server_url: str, full_name: str) -> str:
+    """The git URL of a repository's wiki (``server_url`` as GITHUB_SERVER_URL gives it)."""
+    return f"{server_url.rstrip('/')}/{full_name}.wiki.git"
+
+
+def wiki_disabled_outcome(full_name: str) -> WikiOutcome:
+    """Over git a disabled wiki looks like a missing one; the caller knows ``has_wiki`` from the API."""
+    return WikiOutcome(
+        "disabled",
+        f"Wikis are disabled for {full_name}: enable them in Settings → General → Features → Wikis.",
+    )
+
+
+def full_name_of(remote: str) -> str:
+    """``https://github.com/octo-org/octo-repo.wiki.git`` -> ``octo-org/octo-repo``."""
+    path = remote.rstrip("/").removesuffix(".wiki.git").removesuffix(".git")
+    return "/".join(path.split("/")[-2:])
+
+
+# ---------------------------------------------------------------------------- pure helpers
+
+
+def page_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be written as a wiki page file, or None. GitHub flattens folders, so only
+    top-level files are written."""
+    if not name or "/" in name or "\\" in name:
+        return f"{name!r} is not a top-level wiki file name"
+    if name.startswith(".") or name in (".", ".."):
+        return f"{name!r} is a hidden file, not a wiki page"
+    if "\0" in name or "\n" in name:
+        return f"{name!r} holds a control character"
+    return None
+
+
+def unified_diff(before: Mapping[str, str], changes: Mapping[str, str]) -> str:
+    """A ``git diff``-like unified diff of ``changes`` against ``before`` (new pages from /dev/null)."""
+    out: list[str] = []
+    for name in sorted(changes):
+        old = before.get(name)
+        old_lines = _lines(old) if old is not None else []
+        lines = difflib.unified_diff(
+            old_lines,
+            _lines(changes[name]),
+            fromfile=f"a/{name}" if old is not None else "/dev/null",
+            tofile=f"b/{name}",
+        )
+        out.extend(lines)
+    return "".join(out)
+
+
+def _lines(text: str) -> list[str]:
+    # Split on "\n" only, as git does (str.splitlines would also break at form feeds and U+2028).
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1] + "\n\\ No newline at end of file\n")
+    return lines
+
+
+def scrub(text: str, token: str) -> str:
+    """``text`` without the token in any form git could print it (raw, user:token, base64 header)."""
+    if not token:
+        return text
+    for secret in sorted(_secret_forms(token), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _secret_forms(token: str) -> set[str]:
+    return {token, f"x-access-token:{token}", _basic(token)}
+
+
+def _basic(token: str) -> str:
+    return base64.b64encode(f"x-access-token:{token}".encode()).decode()
+
+
+def classify_git_failure(stderr: str, full_name: str) -> Exception:
+    """Map git's complaint to what the user must do. ``stderr`` is already scrubbed."""
+    low = stderr.lower()
+    if "couldn't find remote ref" in low:
+        return _NoBranch(stderr)
+    if (
+        "[rejected]" in low
+        or "non-fast-forward" in low
+        or "fetch first" in low
+        or "failed to update ref" in low
+    ):
+        return _Rejected(stderr)
+    if "cannot lock ref" in low or "failed to lock" in low:
+        return _Rejected(stderr)
+    if re.search(r"\b403\b", low) or "denied" in low or "permission to" in low:
+        return WikiError(
+            f"The token cannot push to the wiki of {full_name}: give the job `permissions: contents: write`.",
+            "forbidden",
+        )
+    if re.search(r"\b401\b", low) or "authentication failed" in low or "could not read username" in low:
+        return WikiError(
+            f"The token was refused by the wiki of {full_name} (401): check the github_token input.",
+            "forbidden",
+        )
+    if "not found" in low or re.search(r"\b404\b", low):
+        return WikiError(
+            f"The wiki of {full_name} has not been created yet: open the repository's Wiki tab once "
+            "and save any page, then re-run.",
+            "missing",
+        )
+    if (
+        re.search(r"\b50[0-9]\b", low)
+        or "rpc failed" in low
+        or "empty reply" in low
+        or "reset by peer" in low
+    ):
+        return _Transient(stderr)
+    return WikiError(_failed_message(full_name, stderr))
+
+
+def _failed_message(full_name: str, detail: str) -> str:
+    last = " ".join(line.strip() for line in detail.strip().splitlines()[-2:] if line.strip()) or "no detail"
+    return f"Could not reach the wiki of {full_name}: {last} (check GITHUB_SERVER_URL or re-run)."
+
+
+# ---------------------------------------------------------------------------- git runner
+
+
+@dataclass(frozen=True)
+class _Git:
+    """Runs git in one clone with the bot's identity; network commands carry the token header."""
+
+    work: Path
+    token: str
+    env: Mapping[str, str]
+    timeout: float
+    full_name: str
+    author: tuple[str, str] = (BOT_NAME, BOT_EMAIL)
+
+    def environment(self, network: bool) -> dict[str, str]:
+        env = dict(self.env)
+        env.update(
+            {
+                "GIT_TERMINAL_PROMPT": "0",  # a refused token must fail, never wait for a password
+                "GIT_ASKPASS": "",
+                "LC_ALL": "C",  # the failure mapping reads git's English messages
+                "LANGUAGE": "C",
+                # The environment beats user.name/user.email, so a runner's GIT_AUTHOR_* cannot leak in.
+                "GIT_AUTHOR_NAME": self.author[0],
+                "GIT_AUTHOR_EMAIL": self.author[1],
+                "GIT_COMMITTER_NAME": self.author[0],
+                "GIT_COMMITTER_EMAIL": self.author[1],
+            }
+        )
+        if network:
+            # GIT_CONFIG_COUNT/KEY/VALUE is git's environment form of `git -c`: the header reaches only
+            # this process, never .git/config, and unlike argv it is not readable by other users.
+            index = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+            env[f"GIT_CONFIG_KEY_{index}"] = "http.extraheader"
+            env[f"GIT_CONFIG_VALUE_{index}"] = f"AUTHORIZATION: basic {_basic(self.token)}"
+            env["GIT_CONFIG_COUNT"] = str(index + 1)
+        return env
+
+    def __call__(self, *args: str, network: bool = False) -> str:
+        base = [
+            "git",
+            "-c",
+            "credential.helper=",  # no helper may store or offer credentials
+            "-c",
+            "core.autocrlf=false",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+        ]
+        proc = subprocess.Popen(
+            [*base, *args],
+            cwd=self.work,
+            env=self.environment(network),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # so a timeout can stop git-remote-http too
+        )
+        try:
+            out, err = proc.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise WikiError(
+                _failed_message(self.full_name, f"git {args[0]} timed out after {self.timeout:g} s")
+            ) from None
+        if proc.returncode != 0:
+            raise classify_git_failure(scrub(err or out, self.token), self.full_name)
+        return out
+
+
+# ---------------------------------------------------------------------------- the writer
+
+
+def _read_files(work: Path) -> dict[str, str]:
+    """Every text file of the clone (relative path -> text); binary attachments are skipped."""
+    files: dict[str, str] = {}
+    for path in sorted(work.rglob("*")):
+        rel = path.relative_to(work)
+        if rel.parts[0] == ".git" or path.is_symlink() or not path.is_file():
+            continue  # a symlink in someone's wiki must not make us read files outside the clone
+        try:
+            files[rel.as_posix()] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+    return files
+
+
+def _checkout(git: _Git, remote: str) -> bool:
+    """Shallow fetch of master into ``git.work``; False when the remote has no master yet."""
+    git("init", "-q", f"--initial-branch={BRANCH}")
+    git("remote", "add", "origin", remote)
+    refspec = f"+refs/heads/{BRANCH}:refs/remotes/origin/{BRANCH}"
+    try:
+        git("fetch", "-q", "--depth=1", "--no-tags", "origin", refspec, network=True)
+    except _NoBranch:
+        return False
+    git("checkout", "-q", "-B", BRANCH, f"refs/remotes/origin/{BRANCH}")
+    return True
+
+
+def _attempt(remote: str, edit: Edit, git: _Git, message: str, dry_run: bool) -> WikiOutcome:
+    """One clone-edit-commit-push round."""
+    _checkout(git, remote)
+    before = _read_files(git.work)
+    wanted = edit(dict(before))
+    changes = {name: text for name, text in wanted.items() if before.get(name) != text}
+    for name in changes:
+        problem = page_name_problem(name)
+        if problem:
+            return WikiOutcome("failed", f"Refusing to write the wiki of {git.full_name}: {problem}.")
+    names = tuple(sorted(changes))
+    diff = scrub(unified_diff(before, changes), git.token)
+    if not changes:
+        return WikiOutcome("unchanged", f"The wiki of {git.full_name} is already up to date.")
+    if dry_run:
+        return WikiOutcome(
+            "dry_run",
+            f"Dry run: would update {_listing(names)} on the wiki of {git.full_name}.",
+            None,
+            names,
+            diff,
+        )
+    for name, text in changes.items():
+        (git.work / name).write_text(text, encoding="utf-8", newline="")
+    git("add", "--", *names)
+    if not git("status", "--porcelain", "--", *names).strip():
+        return WikiOutcome("unchanged", f"The wiki of {git.full_name} is already up to date.")
+    git("commit", "-q", "--no-verify", "-m", message)
+    sha = git("rev-parse", "HEAD").strip()
+    done = WikiOutcome(
+        "pushed", f"Updated {_listing(names)} on the wiki of {git.full_name} ({sha[:7]}).", sha, names, diff
+    )
+    try:
+        git("push", "-q", "--no-verify", "origin", f"HEAD:refs/heads/{BRANCH}", network=True)
+    except _Transient as err:
+        err.pushed = done
+        raise
+    return done
+
+
+def _listing(names: tuple[str, ...]) -> str:
+    return ", ".join(n.removesuffix(".md") for n in names) if len(names) <= 5 else f"{len(names)} pages"
+
+
+def update_wiki(
+    remote: str,
+    token: str,
+    edit: Edit,
+    *,
+    message: str,
+    author_name: str = BOT_NAME,
+    author_email: str = BOT_EMAIL,
+    dry_run: bool = False,
+    max_attempts: int = 4,
+    git_timeout: float = 60,
+    env: Mapping[str, str] | None = None,
+) -> WikiOutcome:
+    """Apply ``edit`` to the wiki at ``remote`` in one commit on master, pushed as the bot.
+
+    ``edit`` gets the wiki's text files (path -> text) and returns the pages to write (top-level name ->
+    text; unchanged ones are ignored). It may be called again, on fresher files, when someone else
+    pushed in between: it must be a function of the files it is given. Failures come back as an
+    outcome whose message names the fix; exceptions raised by ``edit`` itself propagate.
+    """
+    full_name = full_name_of(remote)
+    base_env = dict(os.environ if env is None else env)
+    tried: WikiOutcome | None = None  # a push whose answer was lost
+    last = ""
+    for attempt in range(1, max(1, max_attempts) + 1):
+        work = Path(tempfile.mkdtemp(prefix="pmaction-wiki-"))
+        git = _Git(work, token, base_env, git_timeout, full_name, (author_name, author_email))
+        try:
+            outcome = _attempt(remote, edit, git, message, dry_run)
+            if outcome.status == "unchanged" and tried and tried.commit and _landed(git, tried.commit):
+                return tried  # the previous push was applied, only its answer was lost
+            if attempt > 1 and outcome.status == "pushed":
+                outcome = WikiOutcome(
+                    outcome.status,
+                    f"{outcome.message[:-1]} after {attempt} attempts.",
+                    outcome.commit,
+                    outcome.changed,
+                    outcome.diff,
+                )
+            return outcome
+        except WikiError as err:
+            return WikiOutcome(err.status, str(err))
+        except (_Rejected, _Transient) as err:
+            last = str(err)
+            tried = err.pushed if isinstance(err, _Transient) else None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        time.sleep(min(0.05 * 2**attempt, 1.0))  # let the other writer finish before we look again
+    return WikiOutcome(
+        "failed",
+        f"The wiki of {full_name} still refused the push after {max_attempts} attempts "
+        f"({_one_line(last)}): re-run.",
+    )
+
+
+def _landed(git: _Git, sha: str) -> bool:
+    """Whether ``sha`` is master's tip (or within the shallow history we fetched)."""
+    try:
+        git("cat-file", "-e", f"{sha}^{{commit}}")
+    except Exception:  # any refusal means "not here"
+        return False
+    return True
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no detail"
