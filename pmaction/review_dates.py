@@ -1,0 +1,133 @@
+"""The review date and the review milestone's text (pure functions, no I/O).
+
+The review is held a configurable period after the incident (``review_after``, default two months). It
+lives in a GitHub milestone, found again by a hidden marker in its description, never by its title.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.relativedelta import relativedelta
+
+# GitHub allows 255-character milestone titles.
+MILESTONE_TITLE_LIMIT = 255
+MILESTONE_PREFIX = "Post-mortem review:"
+# Enough for any sane review period; more is almost certainly a typo (and would overflow dates).
+MAX_PERIOD_DAYS = 3 * 366
+
+Unit = Literal["days", "weeks", "months"]
+
+
+@dataclass(frozen=True)
+class Period:
+    count: int
+    unit: Unit
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.unit[:-1] if self.count == 1 else self.unit}"
+
+
+_PERIOD = re.compile(r"^\s*(?P<count>\d{1,4})\s*(?P<unit>[a-z]+)\s*$", re.IGNORECASE)
+_UNITS: dict[str, Unit] = {
+    **dict.fromkeys(("d", "day", "days"), "days"),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), "weeks"),
+    **dict.fromkeys(("mo", "mos", "month", "months"), "months"),
+}
+_FORMS = "write N days, N weeks or N months (for example '2 months')"
+_UNIT_DAYS = {"days": 1, "weeks": 7, "months": 31}
+
+
+def parse_review_after(text: str) -> Period:
+    """``"2 months"``, ``"6 weeks"``, ``"45 days"``, ``"10d"``, ``"2mo"`` ... as a Period."""
+    match = _PERIOD.match(text or "")
+    unit = _UNITS.get(match.group("unit").lower()) if match else None
+    if match is None or unit is None:
+        raise ValueError(f"review_after: {text!r} is not a period; {_FORMS}")
+    count = int(match.group("count"))
+    if count < 1:
+        raise ValueError(f"review_after: {text!r} is not a period of at least one day; {_FORMS}")
+    if count * _UNIT_DAYS[unit] > MAX_PERIOD_DAYS:
+        raise ValueError(f"review_after: {text!r} is longer than three years; {_FORMS}")
+    return Period(count, unit)
+
+
+def add_period(start: date, p: Period) -> date:
+    """``start`` + ``p``; calendar months clamp to the month's end (Jan 31 + 1 month = Feb 28/29)."""
+    if p.unit == "months":
+        return cast(date, start + relativedelta(months=p.count))
+    if p.unit == "weeks":
+        return start + timedelta(weeks=p.count)
+    return start + timedelta(days=p.count)
+
+
+def due_on_param(d: date) -> str:
+    """The ``due_on`` to send: GitHub floors it to a US-Pacific date, and noon UTC is that same date."""
+    return f"{d.isoformat()}T12:00:00Z"
+
+
+def _pacific() -> ZoneInfo | None:
+    try:
+        return ZoneInfo("America/Los_Angeles")
+    except ZoneInfoNotFoundError:
+        return None
+
+
+def due_date_from_api(due_on: datetime | None) -> date | None:
+    """The date GitHub shows for a milestone: ``due_on`` comes back as Pacific midnight in UTC."""
+    if due_on is None:
+        return None
+    if due_on.tzinfo is None:
+        due_on = due_on.replace(tzinfo=UTC)
+    zone = _pacific()
+    if zone is not None:
+        return due_on.astimezone(zone).date()
+    # No tz database in the image: Pacific is UTC-7 or UTC-8, and -7 h maps both midnights (07:00Z in
+    # summer, 08:00Z in winter) and our noon UTC to the right day.
+    return (due_on.astimezone(UTC) - timedelta(hours=7)).date()
+
+
+def _truncate_words(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def milestone_title(number: int, title: str) -> str:
+    """``Post-mortem review: #12 <title>``, within GitHub's limit. Unique because the number is."""
+    return _truncate_words(f"{MILESTONE_PREFIX} #{number} {' '.join(title.split())}", MILESTONE_TITLE_LIMIT)
+
+
+_MILESTONE_MARKER = re.compile(r"^<!-- pmaction:review (?P<repo>[\w.-]+/[\w.-]+)#(?P<incident>\d+) -->$")
+
+
+def milestone_marker(full_name: str, number: int) -> str:
+    return f"<!-- pmaction:review {full_name}#{number} -->"
+
+
+def parse_milestone_marker(description: str | None) -> tuple[str, int] | None:
+    """(repo, incident) from a marker standing on a line of its own; ``None`` when there is none."""
+    for line in (description or "").split("\n"):
+        match = _MILESTONE_MARKER.match(line.strip())
+        if match:
+            return match.group("repo"), int(match.group("incident"))
+    return None
+
+
+def milestone_description(*, full_name: str, incident: int, incident_url: str, page_url: str | None) -> str:
+    """Where the review's material is; the marker on the last line."""
+    lines = [f"Post-mortem review of incident #{incident}: {incident_url}"]
+    if page_url:
+        lines.append(f"Post-mortem page: {page_url}")
+    lines.append("Its action items are the issues in this milestone; close the milestone after the review.")
+    lines.append(milestone_marker(full_name, incident))
+    return "\n".join(lines)
