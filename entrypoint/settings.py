@@ -26,7 +26,7 @@ def read_inputs(env: Mapping[str, str]) -> dict[str, str]:
     for name in INPUT_DEFAULTS:
         value = read_input(env, name)
         if value is not None:
-            inputs[name] = value.strip() if name != "github_token" else value.strip()
+            inputs[name] = value.strip()
     return inputs
 
 
@@ -47,9 +47,13 @@ def load_event(env: Mapping[str, str]) -> Event:
         try:
             payload = json.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ConfigError(f"GITHUB_EVENT_PATH {path} does not exist: run pmaction inside a workflow job") from None
+            raise ConfigError(
+                f"GITHUB_EVENT_PATH {path} does not exist: run pmaction inside a workflow job"
+            ) from None
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"GITHUB_EVENT_PATH {path} is not JSON ({exc.msg}): the runner wrote a bad payload") from None
+            raise ConfigError(
+                f"GITHUB_EVENT_PATH {path} is not JSON ({exc.msg}): the runner wrote a bad payload"
+            ) from None
         if not isinstance(payload, dict):
             raise ConfigError(f"GITHUB_EVENT_PATH {path} holds no JSON object")
     return Event(name=name, payload=payload)

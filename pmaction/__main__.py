@@ -1,3 +1,5 @@
-from pmaction.cli import main
 import sys
+
+from pmaction.cli import main
+
 sys.exit(main())

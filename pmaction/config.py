@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from pmaction.errors import ConfigError
+from pmaction.items import DEFAULT_TAXONOMY
 
 COMMANDS = ("auto", "sync", "nag", "report")
-DEFAULT_TAXONOMY = ("mitigate", "prevent", "detect", "process", "test")
 
 # Inputs of action.yml with their defaults, in one place: a meta-test keeps action.yml equal to this.
 INPUT_DEFAULTS: dict[str, str] = {
@@ -147,7 +147,8 @@ def parse_review_after_text(value: Any) -> str:
     text = " ".join(str(value).split())
     if not re.fullmatch(r"(?i)\d+\s*(day|days|week|weeks|month|months)", text) or int(text.split()[0]) < 1:
         raise ConfigError(
-            f"review_after: {value!r} is not a period; write N days, N weeks or N months (for example '2 months')"
+            f"review_after: {value!r} is not a period; "
+            "write N days, N weeks or N months (for example '2 months')"
         )
     return text
 
@@ -284,5 +285,11 @@ def build_config(inputs: Mapping[str, str], file_values: Mapping[str, Any] | Non
 
 def needs_issue_number(config: Config, event_name: str) -> None:
     """Reject command/input combinations that cannot work, naming the input to change."""
-    if config.command == "sync" and config.issue_number is None and event_name not in ("issues", "issue_comment"):
-        raise ConfigError("command 'sync' needs issue_number: set the issue_number input to the incident's number")
+    if (
+        config.command == "sync"
+        and config.issue_number is None
+        and event_name not in ("issues", "issue_comment")
+    ):
+        raise ConfigError(
+            "command 'sync' needs issue_number: set the issue_number input to the incident's number"
+        )

@@ -101,7 +101,9 @@ def _issue_of(payload: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _has_label(issue: Mapping[str, Any], label: str) -> bool:
-    names = {str(item.get("name", "")).lower() for item in issue.get("labels") or [] if isinstance(item, Mapping)}
+    names = {
+        str(item.get("name", "")).lower() for item in issue.get("labels") or [] if isinstance(item, Mapping)
+    }
     return label.lower() in names
 
 
@@ -113,7 +115,9 @@ def plan_for(config: Config, event: Event) -> Plan:
     if config.command == "sync":
         number = config.issue_number or _issue_of(payload).get("number")
         if not number:
-            raise ConfigError("command 'sync' needs issue_number: set the issue_number input to the incident's number")
+            raise ConfigError(
+                "command 'sync' needs issue_number: set the issue_number input to the incident's number"
+            )
         return Plan("sync", int(number))
     # command == auto: follow the event.
     name = event.name
@@ -133,7 +137,8 @@ def plan_for(config: Config, event: Event) -> Plan:
             return Plan(
                 None,
                 int(number),
-                f"#{number} has no '{config.incident_label}' label: nothing to do (add the label to start a post-mortem)",
+                f"#{number} has no '{config.incident_label}' label: nothing to do "
+                "(add the label to start a post-mortem)",
             )
         if name == "issue_comment":
             sender = str((payload.get("sender") or {}).get("login") or "")
@@ -186,12 +191,14 @@ def api_settings(ctx: RunContext, config: Config) -> ApiSettings:
 def run(ctx: RunContext, inputs: Mapping[str, str], reporter: Reporter, clock: Clock | None = None) -> Result:
     """Run pmaction once. Raises PmactionError for failures that stop the whole run."""
     # Commands register themselves on import; imported here so the engine module has no cycle.
-    from pmaction import commands  # noqa: F401
+    import pmaction.commands  # noqa: F401
 
     clock = clock or Clock()
     result = Result()
     if not ctx.token:
-        raise ConfigError("github_token is empty: pass `github_token: ${{ github.token }}` (the default) or a PAT")
+        raise ConfigError(
+            "github_token is empty: pass `github_token: ${{ github.token }}` (the default) or a PAT"
+        )
     if "/" not in ctx.repo:
         raise ConfigError(f"repository {ctx.repo!r} is not owner/name: set GITHUB_REPOSITORY or --repo")
     base = build_config(inputs)

@@ -45,7 +45,9 @@ def test_a_wrong_input_names_itself_and_the_fix(name: str, value: str, fragment:
 
 
 def test_the_config_file_fills_in_what_inputs_leave_at_default() -> None:
-    file_values = parse_config_file("review_after: 6 weeks\ntimezone: Europe/Berlin\n", ".github/postmortem.yml")
+    file_values = parse_config_file(
+        "review_after: 6 weeks\ntimezone: Europe/Berlin\n", ".github/postmortem.yml"
+    )
     config = build_config({"review_after": "2 months", "timezone": "America/New_York"}, file_values)
     assert config.review_after == "6 weeks"  # input left at default: the file wins
     assert config.timezone == "America/New_York"  # input set in `with:`: the input wins
@@ -73,7 +75,9 @@ def test_file_only_options_are_validated() -> None:
     assert config.type_taxonomy == ("mitigate", "prevent")
     with pytest.raises(ConfigError, match="not a valid regular expression"):
         build_config({}, {"internal_host_patterns": ["("]})
-    with pytest.raises(ConfigError, match="sensitive_info: 'loud' is not allowed; use one of warn, block, off"):
+    with pytest.raises(
+        ConfigError, match="sensitive_info: 'loud' is not allowed; use one of warn, block, off"
+    ):
         build_config({}, {"sensitive_info": "loud"})
 
 

@@ -1,0 +1,202 @@
+"""Agreed action items become backlog issues, exactly once.
+
+Identity: an annotated item ``(#123)`` is that issue forever (its text may change); an item not yet
+annotated is matched by key against the incident's existing backlog issues, listed once per run
+(label + milestone, hidden marker), so a crash between "create" and "annotate" heals on rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from github import GithubException
+from github.Milestone import Milestone
+
+from pmaction.gh import GitHub, api_step, issue_from_payload, payload_of, translate
+from pmaction.items import (
+    LABEL_STYLE,
+    ActionItem,
+    backlog_body,
+    backlog_labels,
+    backlog_title,
+    parse_backlog_marker,
+)
+from pmaction.reporter import Reporter
+
+
+@dataclass(frozen=True)
+class BacklogIssue:
+    number: int
+    state: str
+    key: str | None
+    title: str
+    html_url: str
+
+
+@dataclass
+class Backlog:
+    """The incident's backlog issues as found on GitHub, by item key and by number."""
+
+    by_key: dict[str, BacklogIssue] = field(default_factory=dict)
+    by_number: dict[int, BacklogIssue] = field(default_factory=dict)
+
+    def add(self, issue: BacklogIssue) -> None:
+        self.by_number[issue.number] = issue
+        if issue.key and (issue.key not in self.by_key or issue.number < self.by_key[issue.key].number):
+            self.by_key[issue.key] = issue
+
+    @property
+    def closed(self) -> int:
+        return sum(1 for issue in self.by_number.values() if issue.state == "closed")
+
+    @property
+    def total(self) -> int:
+        return len(self.by_number)
+
+
+def list_backlog(github: GitHub, *, incident: int, label: str, milestone: Milestone | None) -> Backlog:
+    """One listing (100 a page) of the issues pmaction made for this incident."""
+    backlog = Backlog()
+    with api_step(f"list the backlog issues of incident #{incident}"):
+        kwargs: dict[str, object] = {"state": "all", "labels": [label]}
+        if milestone is not None:
+            kwargs["milestone"] = milestone
+        for gh_issue in github.repo.get_issues(**kwargs):  # type: ignore[arg-type]
+            found = issue_from_payload(payload_of(gh_issue))
+            marker = parse_backlog_marker(found.body)
+            if marker is None or marker[0].lower() != github.full_name.lower() or marker[1] != incident:
+                continue
+            backlog.add(BacklogIssue(found.number, found.state, marker[2], found.title, found.html_url))
+    return backlog
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one agreed item."""
+
+    item: ActionItem
+    action: str  # "create" | "annotate" | "tick" | "untick" | "keep" | "skip-checked"
+    number: int | None = None
+
+
+def decide(
+    items: Sequence[ActionItem],
+    backlog: Backlog,
+    *,
+    create_checked: bool,
+    state_of: Callable[[int], str | None],
+) -> list[Decision]:
+    """Pure: each agreed item against what exists on GitHub."""
+    decisions: list[Decision] = []
+    for item in items:
+        if item.ref is not None:
+            state = state_of(item.ref)
+            if state == "closed" and not item.checked:
+                decisions.append(Decision(item, "tick", item.ref))
+            elif state == "open" and item.checked:
+                decisions.append(Decision(item, "untick", item.ref))
+            else:
+                decisions.append(Decision(item, "keep", item.ref))
+        elif item.key in backlog.by_key:
+            decisions.append(Decision(item, "annotate", backlog.by_key[item.key].number))
+        elif item.checked and not create_checked:
+            decisions.append(Decision(item, "skip-checked"))
+        else:
+            decisions.append(Decision(item, "create"))
+    return decisions
+
+
+@dataclass
+class BacklogWriter:
+    """Creates backlog issues for one incident, remembering what it made so retries never repeat it."""
+
+    github: GitHub
+    reporter: Reporter
+    incident: int
+    incident_title: str
+    incident_url: str
+    page_url: str | None
+    base_label: str
+    severity_label: str | None
+    milestone: Milestone | None
+    backlog: Backlog
+    dry_run: bool = False
+    created: list[BacklogIssue] = field(default_factory=list)
+    planned: list[str] = field(default_factory=list)
+    _assignable: dict[str, bool] = field(default_factory=dict)
+    _labels: dict[str, str] | None = None
+
+    def state_of(self, number: int) -> str | None:
+        if number in self.backlog.by_number:
+            return self.backlog.by_number[number].state
+        # Moved out of the milestone or relabelled by someone: ask for it directly (rare).
+        try:
+            return self.github.repo.get_issue(number).state
+        except GithubException as exc:
+            if exc.status in (404, 410):
+                return None
+            raise translate(exc, f"read backlog issue #{number}") from None
+
+    def assignable(self, login: str) -> bool:
+        if login not in self._assignable:
+            self._assignable[login] = self.github.is_assignable(login)
+        return self._assignable[login]
+
+    def ensure(self, item: ActionItem) -> int | None:
+        """The issue number for a new agreed item: existing (by key) or freshly created."""
+        if item.key in self.backlog.by_key:
+            return self.backlog.by_key[item.key].number
+        title = backlog_title(item)
+        if self.dry_run:
+            if title not in self.planned:
+                self.planned.append(title)
+            return None
+        owners = [owner for owner in item.owners]
+        assignees = [owner for owner in owners if self.assignable(owner)]
+        unassignable = [owner for owner in owners if owner not in assignees]
+        for owner in unassignable:
+            self.reporter.warning(
+                f"@{owner} cannot be assigned to '{title}' (not a collaborator of {self.github.full_name}): "
+                "they are mentioned in the issue instead; add them as a collaborator to assign them"
+            )
+        labels = backlog_labels(item, base_label=self.base_label, severity_label=self.severity_label)
+        self._ensure_labels(labels)
+        body = backlog_body(
+            item,
+            incident_url=self.incident_url,
+            incident_number=self.incident,
+            incident_title=self.incident_title,
+            page_url=self.page_url,
+            full_name=self.github.full_name,
+            unassignable=unassignable,
+        )
+        kwargs: dict[str, object] = {"title": title, "body": body, "labels": labels}
+        if assignees:
+            kwargs["assignees"] = assignees
+        if self.milestone is not None:
+            kwargs["milestone"] = self.milestone
+        with api_step(f"create the backlog issue '{title}'"):
+            gh_issue = self.github.repo.create_issue(**kwargs)  # type: ignore[arg-type]
+        raw = payload_of(gh_issue)
+        made = BacklogIssue(int(raw["number"]), "open", item.key, title, str(raw.get("html_url") or ""))
+        self.backlog.add(made)
+        self.created.append(made)
+        return made.number
+
+    def _ensure_labels(self, labels: Sequence[str]) -> None:
+        if self._labels is None:
+            self._labels = self.github.labels()
+        wanted = []
+        for name in labels:
+            style = _style_for(name)
+            wanted.append((name, style[0], style[1]))
+        self.github.ensure_labels(wanted, self._labels)
+
+
+def _style_for(name: str) -> tuple[str, str]:
+    lowered = name.lower()
+    for prefix, style in LABEL_STYLE.items():
+        if lowered == prefix or lowered.startswith(prefix):
+            return str(style[0]), str(style[1])
+    return "ededed", "Label used by pmaction post-mortem follow-ups"

@@ -1,0 +1,130 @@
+"""The review two months after the incident: one GitHub milestone per incident.
+
+Found by a hidden marker in its description (never by title, which follows the issue's title),
+created once; GitHub's unique milestone titles make a concurrent second create fail, and the
+loser adopts the winner's milestone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from github import GithubException
+from github.Milestone import Milestone
+
+from pmaction.gh import GitHub, api_step, parse_time, payload_of, translate
+from pmaction.review_dates import (
+    add_period,
+    due_date_from_api,
+    milestone_description,
+    milestone_title,
+    parse_milestone_marker,
+    parse_review_after,
+)
+
+
+@dataclass(frozen=True)
+class Review:
+    number: int
+    title: str
+    html_url: str
+    due_on: date | None
+    state: str  # open | closed
+    open_issues: int
+    closed_issues: int
+    incident: int
+    planned: bool = False  # dry run: not created
+
+
+def review_from_api(milestone: Milestone, incident: int) -> Review:
+    raw = payload_of(milestone)
+    return Review(
+        number=int(raw["number"]),
+        title=str(raw.get("title") or ""),
+        html_url=str(raw.get("html_url") or ""),
+        due_on=due_date_from_api(parse_time(raw.get("due_on"))),
+        state=str(raw.get("state") or "open"),
+        open_issues=int(raw.get("open_issues") or 0),
+        closed_issues=int(raw.get("closed_issues") or 0),
+        incident=incident,
+    )
+
+
+def list_reviews(github: GitHub, state: str = "all") -> dict[int, tuple[Milestone, Review]]:
+    """Every milestone pmaction created in this repository, by incident number (one listing per 100)."""
+    found: dict[int, tuple[Milestone, Review]] = {}
+    with api_step("list milestones"):
+        for milestone in github.repo.get_milestones(state=state, sort="due_on", direction="asc"):
+            marker = parse_milestone_marker(payload_of(milestone).get("description"))
+            if marker is None or marker[0].lower() != github.full_name.lower():
+                continue
+            incident = marker[1]
+            # Keep the lowest-numbered one if a race ever made two: it is the one the backlog points at.
+            if incident not in found or milestone.number < found[incident][0].number:
+                found[incident] = (milestone, review_from_api(milestone, incident))
+    return found
+
+
+def review_due(start: date, review_after: str) -> date:
+    return add_period(start, parse_review_after(review_after))
+
+
+def ensure_review(
+    github: GitHub,
+    *,
+    incident: int,
+    incident_title: str,
+    incident_url: str,
+    start: date,
+    review_after: str,
+    page_url: str | None,
+    dry_run: bool,
+    existing: dict[int, tuple[Milestone, Review]] | None = None,
+) -> tuple[Review, bool]:
+    """The incident's review milestone, created if missing. Returns (review, created)."""
+    reviews = existing if existing is not None else list_reviews(github)
+    title = milestone_title(incident, incident_title)
+    if incident in reviews:
+        milestone, review = reviews[incident]
+        if review.title != title and not dry_run and review.state == "open":
+            # The incident was renamed; follow it so the milestone list stays readable.
+            try:
+                milestone.edit(title=title)
+                review = review_from_api(milestone, incident)
+            except GithubException as exc:
+                if exc.status != 422:
+                    raise translate(exc, f"rename milestone {review.number}", area="milestones") from None
+        return review, False
+    due = review_due(start, review_after)
+    if dry_run:
+        return Review(0, title, "", due, "open", 0, 0, incident, planned=True), False
+    description = milestone_description(
+        full_name=github.full_name,
+        incident=incident,
+        incident_url=incident_url,
+        page_url=page_url,
+    )
+    try:
+        milestone = github.repo.create_milestone(
+            title=title,
+            state="open",
+            description=description,
+            due_on=_due_on_for_pygithub(due),
+        )
+    except GithubException as exc:
+        if exc.status == 422 and "already_exists" in str(exc.data):
+            # A concurrent run created it a moment ago: adopt theirs.
+            again = list_reviews(github)
+            if incident in again:
+                return again[incident][1], False
+        raise translate(exc, f"create the review milestone {title!r}", area="milestones") from None
+    except Exception as exc:
+        raise translate(exc, f"create the review milestone {title!r}", area="milestones") from None
+    return review_from_api(milestone, incident), True
+
+
+def _due_on_for_pygithub(due: date) -> datetime:
+    # PyGithub formats this as YYYY-MM-DDT12:00:00Z; GitHub floors due_on to a US-Pacific date, so noon
+    # UTC keeps the day we meant (midnight UTC would come back a day early).
+    return datetime(due.year, due.month, due.day, 12, 0, tzinfo=UTC)

@@ -1,0 +1,97 @@
+"""The status comment: one comment on the incident issue, created once and then edited.
+
+It is found by a hidden marker on its own line, and only in comments by a bot or a trusted
+author, so a marker pasted by anyone else cannot make pmaction edit their comment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from pmaction.gh import BOT_LOGIN
+from pmaction.model import TRUSTED_ASSOCIATIONS, Comment
+from pmaction.timeline import Timeline
+from pmaction.times import format_duration, format_time
+
+STATUS_MARKER = "<!-- pmaction:status {full_name}#{number} -->"
+_MARKER_LINE = re.compile(r"^<!-- pmaction:status (?P<repo>[^\s#]+)#(?P<number>\d+) -->$", re.MULTILINE)
+
+
+def status_marker(full_name: str, number: int) -> str:
+    return STATUS_MARKER.format(full_name=full_name, number=number)
+
+
+def is_own(comment: Comment) -> bool:
+    return comment.author_is_bot or comment.author == BOT_LOGIN or comment.association in TRUSTED_ASSOCIATIONS
+
+
+def find_status_comment(comments: Sequence[Comment], full_name: str, number: int) -> Comment | None:
+    """Our status comment: the oldest one carrying our marker for this incident."""
+    for comment in sorted(comments, key=lambda c: c.id):
+        if not is_own(comment):
+            continue
+        for match in _MARKER_LINE.finditer(comment.body.replace("\r\n", "\n")):
+            if match["repo"].lower() == full_name.lower() and int(match["number"]) == number:
+                return comment
+    return None
+
+
+@dataclass(frozen=True)
+class StatusView:
+    full_name: str
+    number: int
+    page_url: str | None
+    page_problem: str | None
+    review_title: str | None
+    review_url: str | None
+    review_due: str | None
+    backlog: Sequence[tuple[int, str, str]]  # (number, title, state)
+    timeline: Timeline
+    tz: tzinfo
+
+
+def render_status(view: StatusView) -> str:
+    """The comment body (pure)."""
+    moments = view.timeline.moments
+    durations = view.timeline.durations
+    lines = ["### Post-mortem bookkeeping", ""]
+    if view.page_url:
+        lines.append(f"- **Timeline page:** [{_link_text(view.page_url)}]({view.page_url})")
+    elif view.page_problem:
+        lines.append(f"- **Timeline page:** not written: {view.page_problem}")
+    lines.append(f"- **Announced:** {format_time(moments.announced, view.tz)}")
+    if moments.declared_over is not None:
+        lines.append(f"- **Declared over:** {format_time(moments.declared_over, view.tz)}")
+    lines.append(
+        f"- **Time to detect:** {format_duration(durations.time_to_detect)} · "
+        f"**to mitigate:** {format_duration(durations.time_to_mitigate)} · "
+        f"**total:** {format_duration(durations.total)}"
+    )
+    if view.review_title:
+        target = f"[{view.review_title}]({view.review_url})" if view.review_url else view.review_title
+        lines.append(f"- **Review:** {target}, due {view.review_due or 'n/a'}")
+    if view.backlog:
+        closed = sum(1 for _, _, state in view.backlog if state == "closed")
+        lines.append(f"- **Backlog:** {closed} of {len(view.backlog)} items closed")
+        for number, title, state in view.backlog:
+            box = "x" if state == "closed" else " "
+            lines.append(f"  - [{box}] #{number} {_one_line(title)}")
+    lines += [
+        "",
+        "<sub>Maintained by pmaction: edit the wiki page or this issue; "
+        "this comment is rewritten on each run.</sub>",
+        "",
+        status_marker(view.full_name, view.number),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _link_text(url: str) -> str:
+    return url.rsplit("/", 1)[-1].replace("-", " ")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()).replace("<!--", "&lt;!--")

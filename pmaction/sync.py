@@ -1,0 +1,489 @@
+"""`sync`: bring one incident's bookkeeping up to date.
+
+Read the issue, its comments and events → build the timeline → ensure the review milestone →
+turn agreed action items (issue body and wiki page) into backlog issues → refresh the wiki page,
+the index and the sidebar in one commit → link the items back → upsert the status comment.
+
+Wiki trouble never stops the issue-side steps; each step's outcome lands in the Result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from github.Issue import Issue as GhIssue
+from github.Milestone import Milestone
+
+from pmaction import items as items_mod
+from pmaction.backlog import BacklogWriter, Decision, decide, list_backlog
+from pmaction.engine import Session, command
+from pmaction.errors import PmactionError
+from pmaction.gh import BOT_LOGIN, api_step
+from pmaction.items import ActionItem, ItemsParse, parse_action_items
+from pmaction.model import Incident, Repo
+from pmaction.page import (
+    IndexRow,
+    IssueItem,
+    PageContext,
+    ReviewInfo,
+    ensure_sidebar,
+    find_incident_page,
+    page_file_name,
+    refresh_page,
+    render_page,
+    update_index,
+    wiki_page_url,
+)
+from pmaction.report import (
+    REPORT_PAGE,
+    IncidentFacts,
+    ReviewState,
+    collect_facts,
+    render_report,
+    set_facts_line,
+)
+from pmaction.review import Review, ensure_review, list_reviews
+from pmaction.status import StatusView, find_status_comment, render_status
+from pmaction.timeline import Timeline, build_timeline, severity
+from pmaction.times import format_duration
+from pmaction.wiki import WikiOutcome, update_wiki, wiki_disabled_outcome, wiki_remote
+
+
+@dataclass
+class SyncState:
+    """What one sync learned and did, for the page, the status comment, outputs and summary."""
+
+    repo: Repo
+    incident: Incident
+    timeline: Timeline
+    review: Review | None = None
+    milestone: Milestone | None = None
+    page_name: str | None = None
+    page_url: str | None = None
+    wiki: WikiOutcome | None = None
+    created: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reviews: dict[int, ReviewState] = field(default_factory=dict)
+
+
+def read_incident(session: Session, number: int) -> tuple[GhIssue, Incident, Repo]:
+    github = session.github
+    repo = github.repository()
+    gh_issue, issue = github.issue(number)
+    if issue.is_pull_request:
+        raise PmactionError(
+            f"#{number} is a pull request, not an incident issue: set issue_number to an issue"
+        )
+    comments = github.comments(gh_issue) if gh_issue.comments else []
+    events = github.events(gh_issue)
+    return gh_issue, Incident(repo=repo, issue=issue, comments=comments, events=events), repo
+
+
+def incident_start(timeline: Timeline, fallback: datetime) -> datetime:
+    moments = timeline.moments
+    return moments.started or moments.announced or fallback
+
+
+def load_template(session: Session) -> str | None:
+    path = session.config.template
+    if not path:
+        return None
+    workspace = session.ctx.workspace
+    if workspace is not None and (workspace / path).is_file():
+        return (workspace / path).read_text(encoding="utf-8")
+    text = session.github.file_text(path)
+    if text is None:
+        raise PmactionError(
+            f"template: {path} does not exist in the repository: add it or remove `template:`"
+        )
+    return text
+
+
+@command("sync")
+def sync(session: Session, number: int | None) -> None:
+    if number is None:
+        raise PmactionError("sync needs an issue: set the issue_number input")
+    config, reporter, result = session.config, session.reporter, session.result
+    gh_issue, incident, repo = read_incident(session, number)
+    issue = incident.issue
+    if config.incident_label.lower() not in {label.lower() for label in issue.labels}:
+        reporter.notice(f"#{number} has no '{config.incident_label}' label: nothing to do")
+        result.summary.append(f"#{number} has no `{config.incident_label}` label: nothing to do.")
+        return
+    tz = config.tz
+    timeline = build_timeline(
+        incident,
+        label=config.incident_label,
+        tz=tz,
+        include_events=config.include_events,
+        trusted_only=not config.include_untrusted_comments,
+        bot_logins=frozenset({BOT_LOGIN}),
+    )
+    for warning in timeline.warnings:
+        reporter.warning(warning, title=f"pmaction: #{number} timeline")
+    state = SyncState(repo=repo, incident=incident, timeline=timeline)
+    now = session.clock.now()
+
+    # 1. The review milestone, created when the incident starts.
+    start = incident_start(timeline, issue.created_at)
+    reviews = list_reviews(session.github)
+    review, created = ensure_review(
+        session.github,
+        incident=number,
+        incident_title=issue.title,
+        incident_url=issue.html_url,
+        start=start.astimezone(tz).date(),
+        review_after=config.review_after,
+        page_url=None,
+        dry_run=config.dry_run,
+        existing=reviews,
+    )
+    state.review = review
+    state.reviews = {
+        n: ReviewState(n, r.state, r.due_on, r.open_issues, r.closed_issues, r.html_url)
+        for n, (_, r) in reviews.items()
+    }
+    if number in reviews:
+        state.milestone = reviews[number][0]
+    elif created:
+        state.milestone = session.github.repo.get_milestone(review.number)  # lazy: no request
+        state.reviews[number] = ReviewState(number, review.state, review.due_on, 0, 0, review.html_url)
+    if created:
+        result.done.append(
+            f"created review milestone [{review.title}]({review.html_url}), due {review.due_on}"
+        )
+    elif review.planned:
+        result.done.append(f"would create review milestone '{review.title}', due {review.due_on}")
+
+    # 2. Action items in the issue body.
+    body_items = parse_action_items(issue.body, origin="body", taxonomy=config.type_taxonomy)
+    _warn_items(session, body_items, "the issue body")
+    writer = BacklogWriter(
+        github=session.github,
+        reporter=reporter,
+        incident=number,
+        incident_title=issue.title,
+        incident_url=issue.html_url,
+        page_url=None,
+        base_label=config.action_label,
+        severity_label=_severity_label(issue.labels),
+        milestone=state.milestone,
+        backlog=_lazy_backlog_placeholder(),
+        dry_run=config.dry_run,
+    )
+    backlog_loaded = False
+    # GitHub counts the milestone's issues for us: with none, there is no backlog to list.
+    review_has_issues = review.open_issues + review.closed_issues > 0
+
+    def load_backlog() -> None:
+        nonlocal backlog_loaded
+        if backlog_loaded:
+            return
+        backlog_loaded = True
+        if state.milestone is None and config.dry_run:
+            return
+        writer.backlog = list_backlog(
+            session.github, incident=number, label=config.action_label, milestone=state.milestone
+        )
+
+    # The page name and URL are known before writing, so backlog issues can link to the page.
+    state.page_name = page_file_name(issue, timeline.moments.announced, tz)
+    state.page_url = wiki_page_url(session.ctx.server_url, repo.full_name, state.page_name)
+    writer.page_url = state.page_url if repo.has_wiki else None
+
+    body_decisions = _apply_items(body_items.agreed, writer, load_backlog, config.create_checked_items)
+
+    # 3. The wiki: page (with its own action items), index, sidebar — one commit.
+    template = load_template(session)
+    if not repo.has_wiki:
+        state.wiki = wiki_disabled_outcome(repo.full_name)
+    else:
+        state.wiki = _write_wiki(session, state, writer, load_backlog, template, now, review_has_issues)
+    if state.wiki.status in ("pushed", "unchanged", "dry_run"):
+        result.outputs["wiki_page_url"] = state.page_url or ""
+        if state.wiki.status == "pushed":
+            result.done.append(f"updated the wiki page [{state.page_name}]({state.page_url})")
+        elif state.wiki.status == "dry_run":
+            reporter.info(f"dry run: wiki diff\n{state.wiki.diff or '(no change)'}")
+    else:
+        result.fail(state.wiki.message)
+
+    # 4. Link body items back to their issues and mirror their state (re-read the body first:
+    #    someone may have edited it during this run).
+    _update_issue_body(session, gh_issue, body_decisions, writer)
+
+    # 5. The status comment.
+    _upsert_status(session, state, writer, gh_issue)
+
+    # 6. Outputs and summary.
+    created_numbers = [made.number for made in writer.created]
+    if state.review is not None and not state.review.planned:
+        result.outputs["milestone_number"] = str(state.review.number)
+    result.outputs["created_issues"] = json.dumps(created_numbers)
+    for made in writer.created:
+        result.done.append(f"created backlog issue #{made.number} {made.title}")
+    for title in writer.planned:
+        result.done.append(f"would create backlog issue '{title}'")
+    result.summary.insert(0, _summary(state))
+
+
+def _lazy_backlog_placeholder():  # type: ignore[no-untyped-def]
+    from pmaction.backlog import Backlog
+
+    return Backlog()
+
+
+def _severity_label(labels: tuple[str, ...]) -> str | None:
+    for label in labels:
+        lowered = label.lower().replace(" ", "")
+        if lowered.startswith(("sev", "severity")):
+            return label
+    return None
+
+
+def _warn_items(session: Session, parsed: ItemsParse, where: str) -> None:
+    for warning in parsed.warnings:
+        session.reporter.warning(f"{where}: {warning}", title="pmaction: action items")
+
+
+def _apply_items(
+    agreed: tuple[ActionItem, ...],
+    writer: BacklogWriter,
+    load_backlog: Callable[[], None],
+    create_checked: bool,
+) -> list[Decision]:
+    """Create the issues new agreed items need; return what each item's line should become."""
+    if not agreed:
+        return []
+    load_backlog()
+    decisions = decide(agreed, writer.backlog, create_checked=create_checked, state_of=writer.state_of)
+    final: list[Decision] = []
+    for decision in decisions:
+        if decision.action == "create":
+            number = writer.ensure(decision.item)
+            final.append(Decision(decision.item, "annotate" if number else "keep", number))
+        else:
+            final.append(decision)
+    return final
+
+
+def apply_decisions(markdown: str, decisions: list[Decision]) -> str:
+    """Annotate and tick/untick item lines in a document (pure, byte for byte elsewhere)."""
+    for decision in decisions:
+        if decision.action == "annotate" and decision.number:
+            markdown, _ = items_mod.annotate(markdown, decision.item, decision.number)
+        elif decision.action == "tick":
+            markdown, _ = items_mod.set_checked(markdown, decision.item, True)
+        elif decision.action == "untick":
+            markdown, _ = items_mod.set_checked(markdown, decision.item, False)
+    return markdown
+
+
+def _write_wiki(
+    session: Session,
+    state: SyncState,
+    writer: BacklogWriter,
+    load_backlog: Callable[[], None],
+    template: str | None,
+    now: datetime,
+    review_has_issues: bool,
+) -> WikiOutcome:
+    config = session.config
+    repo = state.repo
+    issue = state.incident.issue
+
+    def edit(files: dict[str, str]) -> dict[str, str]:
+        name = find_incident_page(files, repo.full_name, issue.number) or state.page_name or ""
+        state.page_name = name
+        state.page_url = wiki_page_url(session.ctx.server_url, repo.full_name, name)
+        existing = files.get(name)
+        changes: dict[str, str] = {}
+        if existing is not None:
+            page_items = parse_action_items(existing, origin="page", taxonomy=config.type_taxonomy)
+            _warn_items(session, page_items, f"wiki page {name}")
+            decisions = _apply_items(page_items.agreed, writer, load_backlog, config.create_checked_items)
+            existing = apply_decisions(existing, decisions)
+        elif review_has_issues:
+            load_backlog()  # a fresh page still shows the backlog's progress
+        context = _page_context(session, state, writer)
+        template_name = config.template or ".github/postmortem.md.j2"
+        if existing is not None:
+            text = refresh_page(existing, context, template, template_name=template_name)
+        else:
+            text = render_page(context, template, template_name=template_name)
+        text = set_facts_line(text, _facts(state, name, session.ctx.server_url))
+        changes[name] = text
+        today = now.astimezone(config.tz).date()
+        facts = collect_facts({**files, name: text}, repo.full_name)
+        changes[REPORT_PAGE] = render_report(facts, state.reviews, today)
+        index_name = f"{config.index_page}.md"
+        changes[index_name] = update_index(
+            files.get(index_name), _index_row(session, state, name), title=config.index_page
+        )
+        changes["_Sidebar.md"] = ensure_sidebar(files.get("_Sidebar.md"), config.index_page)
+        return {key: value for key, value in changes.items() if files.get(key) != value}
+
+    message = f"pmaction: post-mortem of #{issue.number} {issue.title}"[:200]
+    return update_wiki(
+        wiki_remote(session.ctx.server_url, repo.full_name),
+        session.ctx.token,
+        edit,
+        message=message,
+        dry_run=config.dry_run,
+    )
+
+
+def _facts(state: SyncState, name: str, server_url: str) -> IncidentFacts:
+    moments = state.timeline.moments
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    review = state.review
+    return IncidentFacts(
+        number=state.incident.issue.number,
+        title=state.incident.issue.title,
+        url=wiki_page_url(server_url, state.repo.full_name, name),
+        announced=iso(moments.announced),
+        started=iso(moments.started),
+        detected=iso(moments.detected),
+        mitigated=iso(moments.mitigated),
+        resolved=iso(moments.resolved),
+        declared_over=iso(moments.declared_over),
+        review_due=review.due_on.isoformat() if review and review.due_on else None,
+    )
+
+
+def _page_context(session: Session, state: SyncState, writer: BacklogWriter) -> PageContext:
+    issue = state.incident.issue
+    body_items = parse_action_items(issue.body, origin="body", taxonomy=session.config.type_taxonomy)
+    issue_items = []
+    for item in body_items.agreed:
+        ref = item.ref
+        if ref is None and item.key in writer.backlog.by_key:
+            ref = writer.backlog.by_key[item.key].number
+        checked = item.checked
+        if ref is not None and ref in writer.backlog.by_number:
+            checked = writer.backlog.by_number[ref].state == "closed"
+        issue_items.append(IssueItem(text=item.title, checked=checked, ref=ref))
+    review = state.review
+    review_info = None
+    if review is not None and review.due_on is not None:
+        review_info = ReviewInfo(
+            title=review.title, url=review.html_url, due_on=review.due_on, state=review.state
+        )
+    return PageContext(
+        repo=state.repo,
+        issue=issue,
+        timeline=state.timeline,
+        severity=severity(issue),
+        tz=session.config.tz,
+        review=review_info,
+        issue_items=tuple(issue_items),
+        items_closed=writer.backlog.closed,
+        items_total=writer.backlog.total,
+    )
+
+
+def _index_row(session: Session, state: SyncState, name: str) -> IndexRow:
+    issue = state.incident.issue
+    moments = state.timeline.moments
+    start = moments.started or moments.announced or issue.created_at
+    status = "Declared over" if moments.declared_over else "Open"
+    return IndexRow(
+        repo=state.repo.full_name,
+        number=issue.number,
+        title=issue.title,
+        url=wiki_page_url(session.ctx.server_url, state.repo.full_name, name),
+        date=start.astimezone(session.config.tz).date(),
+        status=status,
+        duration=format_duration(state.timeline.durations.total),
+        review_due=state.review.due_on if state.review else None,
+    )
+
+
+def _update_issue_body(
+    session: Session, gh_issue: GhIssue, decisions: list[Decision], writer: BacklogWriter
+) -> None:
+    if not any(d.action in ("annotate", "tick", "untick") for d in decisions):
+        return
+    if session.config.dry_run:
+        session.result.done.append(f"would link {len(decisions)} action item(s) in the issue body")
+        return
+    with api_step(f"re-read issue #{gh_issue.number} before editing its body"):
+        fresh = session.github.repo.get_issue(gh_issue.number)
+    body = fresh.body or ""
+    # Items are located by their raw line, so re-parse the fresh body and map decisions onto it.
+    reparsed = {item.raw: item for item in parse_action_items(body, origin="body").agreed}
+    remapped = [
+        Decision(reparsed[d.item.raw], d.action, d.number) for d in decisions if d.item.raw in reparsed
+    ]
+    new_body = apply_decisions(body, remapped)
+    if new_body != body:
+        with api_step(f"link action items in the body of issue #{gh_issue.number}"):
+            fresh.edit(body=new_body)
+        session.result.done.append(f"linked action items in the body of #{gh_issue.number}")
+
+
+def _upsert_status(session: Session, state: SyncState, writer: BacklogWriter, gh_issue: GhIssue) -> None:
+    issue = state.incident.issue
+    review = state.review
+    wiki_ok = state.wiki is not None and state.wiki.status in ("pushed", "unchanged", "dry_run")
+    view = StatusView(
+        full_name=state.repo.full_name,
+        number=issue.number,
+        page_url=state.page_url if wiki_ok else None,
+        page_problem=None if wiki_ok else (state.wiki.message if state.wiki else "not written"),
+        review_title=review.title if review and not review.planned else None,
+        review_url=review.html_url if review else None,
+        review_due=review.due_on.isoformat() if review and review.due_on else None,
+        backlog=sorted(
+            (entry.number, entry.title, entry.state) for entry in writer.backlog.by_number.values()
+        ),
+        timeline=state.timeline,
+        tz=session.config.tz,
+    )
+    body = render_status(view)
+    existing = find_status_comment(state.incident.comments, state.repo.full_name, issue.number)
+    if session.config.dry_run:
+        session.result.done.append("would " + ("update" if existing else "create") + " the status comment")
+        return
+    if existing is not None and existing.body == body:
+        return
+    if existing is not None:
+        session.github.edit_comment(existing.id, body)
+        session.result.done.append(f"updated the status comment on #{issue.number}")
+    else:
+        with api_step(f"create the status comment on #{issue.number}"):
+            gh_issue.create_comment(body)
+        session.result.done.append(f"created the status comment on #{issue.number}")
+
+
+def _summary(state: SyncState) -> str:
+    issue = state.incident.issue
+    moments = state.timeline.moments
+    durations = state.timeline.durations
+    lines = [
+        f"## Post-mortem: [#{issue.number} {issue.title}]({issue.html_url})",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Timeline entries | {len(state.timeline.entries)} |",
+        f"| Announced | {moments.announced.isoformat() if moments.announced else 'n/a'} |",
+        f"| Declared over | {moments.declared_over.isoformat() if moments.declared_over else 'not yet'} |",
+        f"| Time to detect | {format_duration(durations.time_to_detect)} |",
+        f"| Time to mitigate | {format_duration(durations.time_to_mitigate)} |",
+        f"| Total duration | {format_duration(durations.total)} |",
+    ]
+    if state.review is not None:
+        lines.append(f"| Review | {state.review.title}, due {state.review.due_on} |")
+    if state.page_url and state.wiki is not None and state.wiki.status in ("pushed", "unchanged"):
+        lines.append(f"| Wiki page | [{state.page_name}]({state.page_url}) |")
+    return "\n".join(lines)
+
+
+def review_date_text(value: date | None) -> str:
+    return value.isoformat() if value else "n/a"
