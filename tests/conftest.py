@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pmaction.sandbox import Sandbox
+from pmaction.sandbox.conformance import validate_log
 
 DEAD_PROXY = "http://127.0.0.1:9"  # nothing listens here: a stray request fails fast, never leaves
 
@@ -38,14 +39,24 @@ def network_guard(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxFactory]:
-    """``sandbox(scenario_dict_or_path, **kw)`` starts a sandbox; all are stopped at teardown."""
-    started: list[Sandbox] = []
+    """``sandbox(scenario_dict_or_path, **kw)`` starts a sandbox; all are stopped at teardown.
 
-    def start(scenario: dict[str, Any] | str | Path, **kw: Any) -> Sandbox:
+    At teardown every request made to it and every response it gave are checked against GitHub's
+    REST description (pmaction/sandbox/openapi). A test that sends invalid requests on purpose
+    passes ``conformance=False``.
+    """
+    started: list[tuple[Sandbox, bool]] = []
+
+    def start(scenario: dict[str, Any] | str | Path, *, conformance: bool = True, **kw: Any) -> Sandbox:
         sb = Sandbox.start(scenario, **kw)
-        started.append(sb)
+        started.append((sb, conformance))
         return sb
 
     yield start
-    for sb in started:
+    problems: list[str] = []
+    for sb, check in started:
+        if check:
+            problems += validate_log(sb.requests(bodies=True))
         sb.stop()
+    header = "exchanges that do not conform to GitHub's REST description:"
+    assert not problems, "\n".join([header, *problems[:20]])

@@ -280,7 +280,7 @@ def test_contents_collaborators_and_assignees(sandbox: Any) -> None:
 
 
 def test_error_shapes_match_github(sandbox: Any) -> None:
-    sb = sandbox(SCENARIO)
+    sb = sandbox(SCENARIO, conformance=False)  # sends invalid requests on purpose
     bad = http(sb, "GET", "/repos/octo-org/octo-repo/issues", token="nope")
     assert (
         bad.status_code == 401

@@ -246,6 +246,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         started = time.monotonic()
+        self._received_at = time.time()  # wall clock, so a benchmark can time process start to first request
         split = urlsplit(self.path)
         path = split.path
         if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
@@ -281,6 +282,7 @@ class _Handler(BaseHTTPRequestHandler):
             "query": query,
             "kind": "api",
             "fault": None,
+            "at": self._received_at,
         }
         request_body: Any = None
         try:
@@ -321,7 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
             "X-GitHub-Request-Id": f"SANDBOX:{core.seq + 1}",
             **headers,
         }
-        body = self._send_json(status, payload, headers) if sent else b""
+        body = b"" if payload is None or not sent else json.dumps(payload).encode()
         entry.update(
             status=status if sent else None,
             duration_ms=round((time.monotonic() - started) * 1000, 2),
@@ -330,7 +332,10 @@ class _Handler(BaseHTTPRequestHandler):
             request_headers=dict(self.headers.items()),
             response_headers=headers if sent else {},
         )
+        # Record before answering: a client that reads the log right after its call must find it there.
         core.record(entry)
+        if sent:
+            self._send_json(status, payload, headers)
 
     def _rate_headers(self, token: Token | None) -> dict[str, str]:
         if token is None:
@@ -363,6 +368,7 @@ class _Handler(BaseHTTPRequestHandler):
             "query": query,
             "kind": "git",
             "fault": None,
+            "at": self._received_at,
             "request_body": None,
             "response_body": None,
             "request_headers": dict(self.headers.items()),

@@ -1,0 +1,258 @@
+"""Check HTTP exchanges against GitHub's published REST description (the committed subset).
+
+The sandbox is only useful if it answers the way api.github.com answers, and pmaction is only correct if
+what it sends is what GitHub accepts. Both sides are checked here with openapi-core against
+`openapi/github-rest-subset.json` (cut from @octokit/openapi by scripts/extract_openapi_subset.py).
+
+What is checked, per exchange:
+- the path matches one of the operations in the subset (an unknown route is a problem: either pmaction calls
+  something we did not pin, or the list in the extract script is out of date);
+- the request: path/query/header parameters and the JSON body against the operation's requestBody;
+- the response: body and documented headers against the schema for that status.
+What is skipped, on purpose:
+- statuses the operation does not document (a fault-injected 502, a 500): GitHub documents no body for
+  them, so there is nothing to hold the sandbox to;
+- dropped connections (status None in the log) and git smart-HTTP traffic (kind "git");
+- authentication: the subset has no security schemes (GitHub's description does not declare them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode
+
+SUBSET_PATH = Path(__file__).resolve().parent / "openapi" / "github-rest-subset.json"
+_HOST = "http://127.0.0.1"
+# GitHub's pagination links use /repositories/{id}/...; the operation (and so the schema) is the same.
+_BY_ID = re.compile(r"^/repositories/\d+(?=/|$)")
+
+
+class ConformanceError(AssertionError):
+    """An exchange that GitHub's description says cannot happen."""
+
+
+@cache
+def load_subset() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SUBSET_PATH.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def _openapi() -> Any:
+    # Imported lazily: openapi-core is a test dependency, not a runtime one of the action.
+    from openapi_core import OpenAPI
+    from openapi_core.configurations import Config
+
+    # The subset is checked against the OpenAPI meta-schema once in the tests; skipping it here saves ~1 s.
+    return OpenAPI.from_dict(load_subset(), config=Config(spec_validator_cls=None))
+
+
+def _multi_segment_params(spec: dict[str, Any]) -> frozenset[str]:
+    # GitHub marks parameters that may contain "/" (contents `path`) with x-multi-segment.
+    params = list(spec["components"].get("parameters", {}).values())
+    params += [
+        p
+        for item in spec["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict)
+        for p in op.get("parameters", [])
+    ]
+    return frozenset(p["name"] for p in params if p.get("x-multi-segment"))
+
+
+@cache
+def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
+    spec = load_subset()
+    multi = _multi_segment_params(spec)
+    out = []
+    for template in spec["paths"]:
+
+        def group(m: re.Match[str]) -> str:
+            name = m.group(1)
+            return f"(?P<{name}>{'.+' if name in multi else '[^/]+'})"
+
+        out.append((re.compile("^" + re.sub(r"\{(\w+)\}", group, template) + "$"), template))
+    # Literal segments win over parameters (issues/comments/{id} before issues/{issue_number}).
+    return tuple(sorted(out, key=lambda pair: pair[1].count("{")))
+
+
+def match_path(api_path: str) -> tuple[str, dict[str, str]] | None:
+    """(template, decoded path parameters) for a path without the API prefix, or None."""
+    api_path = _BY_ID.sub("/repos/_/_", api_path)
+    for rx, template in _templates():
+        m = rx.match(api_path)
+        if m:
+            return template, {k: unquote(v) for k, v in m.groupdict().items()}
+    return None
+
+
+def match_template(api_path: str) -> str | None:
+    """The subset's path template for a path without the /api/v3 prefix, or None."""
+    found = match_path(api_path)
+    return found[0] if found else None
+
+
+def documented_statuses(template: str, method: str) -> frozenset[str]:
+    return frozenset(load_subset()["paths"][template][method.lower()].get("responses", {}))
+
+
+# ---- raw objects implementing openapi-core's Request/Response protocols ------------------------------------
+
+
+@dataclass
+class _Request:
+    host_url: str
+    path: str
+    # Given, so openapi-core skips its own template search (whose {param} never spans a "/").
+    path_pattern: str
+    method: str
+    body: bytes | None
+    content_type: str
+    parameters: Any = field(default=None)
+
+
+@dataclass
+class _Response:
+    status_code: int
+    data: bytes | None
+    headers: Any
+    content_type: str
+
+
+def _build(
+    method: str,
+    template: str,
+    path_params: dict[str, str],
+    query: str,
+    request_headers: Mapping[str, str],
+    request_body: bytes | None,
+    prefix: str,
+    url_path: str,
+) -> _Request:
+    from openapi_core.datatypes import RequestParameters
+    from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+    headers = Headers(list(request_headers.items()))
+    content_type = (headers.get("Content-Type") or ("application/json" if request_body else "")).lower()
+    return _Request(
+        host_url=_HOST,
+        path=url_path,
+        path_pattern=prefix + template,
+        method=method.lower(),
+        body=request_body or None,
+        content_type=content_type,
+        parameters=RequestParameters(
+            query=ImmutableMultiDict(parse_qsl(query, keep_blank_values=True)),
+            header=headers,
+            path=path_params,
+        ),
+    )
+
+
+def describe(exc: BaseException) -> str:
+    """One line per concrete schema error, with its JSON path; openapi-core nests them in causes."""
+    lines: list[str] = []
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        err = todo.pop()
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        for schema_error in getattr(err, "schema_errors", ()) or ():
+            where = "/".join(str(p) for p in schema_error.absolute_path) or "<root>"
+            lines.append(f"{where}: {schema_error.message[:300]}")
+        todo.extend(e for e in (err.__cause__, err.__context__) if e is not None)
+        todo.extend(getattr(err, "errors", ()) or ())
+    return "; ".join(lines) if lines else f"{type(exc).__name__}: {exc}"
+
+
+def validate_exchange(
+    method: str,
+    url_path: str,
+    query: str,
+    request_headers: Mapping[str, str],
+    request_body: bytes | None,
+    status: int,
+    response_headers: Mapping[str, str],
+    response_body: bytes | None,
+    *,
+    prefix: str = "/api/v3",
+) -> None:
+    """Raise ConformanceError unless the request and its response fit GitHub's description.
+
+    `url_path` is the server path including `prefix` (the sandbox serves the API under /api/v3, like GHES).
+    A status the operation does not document is not checked (see the module docstring).
+    """
+    from werkzeug.datastructures import Headers
+
+    if not url_path.startswith(prefix):
+        raise ConformanceError(f"{method} {url_path}: not under the API prefix {prefix}")
+    api_path = url_path[len(prefix) :] or "/"
+    found = match_path(api_path)
+    where = f"{method.upper()} {url_path}"
+    if found is None:
+        raise ConformanceError(f"{where}: no such path in the pinned GitHub description subset")
+    template, path_params = found
+    if method.lower() not in load_subset()["paths"][template]:
+        raise ConformanceError(f"{where}: method not in the subset for {template}")
+
+    openapi = _openapi()
+    request = _build(method, template, path_params, query, request_headers, request_body, prefix, url_path)
+    try:
+        openapi.validate_request(request)
+    except Exception as exc:  # openapi-core raises a family of errors; all mean "invalid request"
+        raise ConformanceError(f"{where} request: {describe(exc)}") from exc
+
+    if str(status) not in documented_statuses(template, method) and "default" not in documented_statuses(
+        template, method
+    ):
+        return
+    headers = Headers(list(response_headers.items()))
+    content_type = (headers.get("Content-Type") or ("application/json" if response_body else "")).lower()
+    response = _Response(status, response_body or None, headers, content_type)
+    try:
+        openapi.validate_response(request, response)
+    except Exception as exc:
+        raise ConformanceError(f"{where} -> {status} response: {describe(exc)}") from exc
+
+
+def _encode(body: Any) -> bytes | None:
+    return None if body is None else json.dumps(body).encode()
+
+
+def validate_log(entries: Iterable[Mapping[str, Any]], *, prefix: str = "/api/v3") -> list[str]:
+    """Check every REST entry of a sandbox request log (GET /_sandbox/requests?bodies=1); return problems.
+
+    Entries need method, path, query (dict or string), status, request/response headers and bodies (parsed
+    JSON or null). Git traffic and dropped connections (status None) are skipped.
+    """
+    problems = []
+    for entry in entries:
+        if entry.get("kind") == "git" or entry.get("status") is None:
+            continue
+        query = entry.get("query") or ""
+        if isinstance(query, Mapping):
+            query = urlencode(list(query.items()))
+        try:
+            validate_exchange(
+                entry["method"],
+                entry["path"],
+                query,
+                entry.get("request_headers") or {},
+                _encode(entry.get("request_body")),
+                int(entry["status"]),
+                entry.get("response_headers") or {},
+                _encode(entry.get("response_body")),
+                prefix=prefix,
+            )
+        except ConformanceError as exc:
+            seq = entry.get("seq")
+            problems.append(f"#{seq} {exc}" if seq is not None else str(exc))
+    return problems
