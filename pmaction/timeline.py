@@ -113,16 +113,22 @@ def _normalise_line(line: str) -> str:
 # --- announced / declared over ------------------------------------------------------------------------------
 
 
-def _announce_event(issue: Issue, events: Sequence[IssueEvent], label: str) -> IssueEvent | None:
-    """The labeled event that announced the incident, or None when the issue was opened with the label."""
+def _first_labeled(events: Sequence[IssueEvent], label: str) -> IssueEvent | None:
+    """The first event that added the incident label (it stands for the announcement on the timeline)."""
     wanted = label.lower()
     labeled = sorted(
         (e for e in events if e.event == "labeled" and (e.label or "").lower() == wanted),
         key=lambda e: e.created_at,
     )
-    if not labeled or labeled[0].created_at - issue.created_at <= OPENED_WITH_LABEL:
+    return labeled[0] if labeled else None
+
+
+def _announce_event(issue: Issue, events: Sequence[IssueEvent], label: str) -> IssueEvent | None:
+    """The labeled event that announced the incident, or None when the issue was opened with the label."""
+    first = _first_labeled(events, label)
+    if first is None or first.created_at - issue.created_at <= OPENED_WITH_LABEL:
         return None
-    return labeled[0]
+    return first
 
 
 def announced_at(issue: Issue, events: Sequence[IssueEvent], label: str) -> datetime | None:
@@ -544,7 +550,7 @@ def build_timeline(
         # The synthetic "announced"/"declared-over" entries stand for these two events, unless the body
         # moved those moments elsewhere (then the events are history worth keeping).
         standing_in = (
-            None if "announced" in fields else _announce_event(issue, events, label),
+            None if "announced" in fields else _first_labeled(events, label),
             None if "declared_over" in fields else _close_event(issue, events),
         )
         covered = {e.id for e in standing_in if e is not None}
