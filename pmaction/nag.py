@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from github import GithubException
 
 from pmaction.engine import Session, command
+from pmaction.errors import PmactionError
 from pmaction.gh import BOT_LOGIN, api_step, issue_from_payload, payload_of, translate
 from pmaction.model import TRUSTED_ASSOCIATIONS
 from pmaction.review import Review, list_reviews
@@ -196,22 +197,24 @@ def nag(session: Session, number: int | None) -> None:
     )
     for status, kind in due_now:
         review = status.review
-        if not budget.take(2):
+        # The comment, plus the open-item listing when GitHub's count says there is something to list.
+        cost = 1 + (math.ceil(review.open_issues / 100) if review.open_issues else 0)
+        if not budget.take(cost):
             report.skipped_for_budget.append(review.incident)
             continue
         with reporter.group(f"#{review.incident} review {kind}"):
-            items = _open_items(session, review)
-            people = _people(assignees.get(review.incident, ()), items)
-            body = render_reminder(status, kind, now=now, people=people, open_items=items)
-            if config.dry_run:
-                reporter.info(f"dry run: would comment on #{review.incident}:\n{body}")
-                result.done.append(f"would post a '{kind}' reminder on #{review.incident}")
-                continue
-            try:
+            try:  # one failed review (items or comment) must not stop the others
+                items = _open_items(session, review) if review.open_issues else []
+                people = _people(assignees.get(review.incident, ()), items)
+                body = render_reminder(status, kind, now=now, people=people, open_items=items)
+                if config.dry_run:
+                    reporter.info(f"dry run: would comment on #{review.incident}:\n{body}")
+                    result.done.append(f"would post a '{kind}' reminder on #{review.incident}")
+                    continue
                 with api_step(f"comment on incident #{review.incident}"):
                     github.repo.get_issue(review.incident).create_comment(body)
-            except Exception as exc:  # one failed incident must not stop the others
-                result.fail(str(translate(exc, f"remind #{review.incident}")))
+            except PmactionError as exc:
+                result.fail(str(exc))
                 continue
             report.posted.append((review.incident, kind))
             result.done.append(f"posted a '{kind}' reminder on #{review.incident}")

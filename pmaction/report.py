@@ -13,7 +13,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pmaction.times import format_duration
 
@@ -37,8 +37,7 @@ class IncidentFacts:
     review_due: str | None = None  # ISO date
 
     def moment(self, name: str) -> datetime | None:
-        value = getattr(self, name)
-        return datetime.fromisoformat(value) if value else None
+        return _parse_moment(getattr(self, name))
 
     @property
     def start(self) -> datetime | None:
@@ -52,6 +51,21 @@ class IncidentFacts:
 
     def total(self) -> timedelta | None:
         return _span(self.start, self.moment("resolved") or self.moment("declared_over"))
+
+
+_MOMENTS = ("announced", "started", "detected", "mitigated", "resolved", "declared_over")
+
+
+def _parse_moment(value: object) -> datetime | None:
+    """An ISO time from the facts line; anything else (a person edited the line) counts as unknown."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    # Naive and aware times cannot be compared: the facts line is written in UTC.
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _span(start: datetime | None, end: datetime | None) -> timedelta | None:
@@ -89,9 +103,25 @@ def parse_facts(page: str) -> IncidentFacts | None:
         return None
     try:
         data = json.loads(match["json"])
-        return IncidentFacts(**{key: data.get(key) for key in IncidentFacts.__dataclass_fields__})
-    except (ValueError, TypeError):
+    except ValueError:
         return None
+    if not isinstance(data, dict) or type(data.get("number")) is not int:
+        return None
+    # The line lives on a page people edit: keep what is well-formed, drop the rest, never crash the report.
+    texts = {key: data.get(key) if isinstance(data.get(key), str) else None for key in ("title", "url")}
+    moments = {key: data[key] if _parse_moment(data.get(key)) else None for key in _MOMENTS}
+    due = data.get("review_due")
+    try:
+        review_due = date.fromisoformat(due).isoformat() if isinstance(due, str) else None
+    except ValueError:
+        review_due = None
+    return IncidentFacts(
+        number=data["number"],
+        title=texts["title"] or "",
+        url=texts["url"] or "",
+        review_due=review_due,
+        **moments,
+    )
 
 
 def collect_facts(files: Mapping[str, str], full_name: str) -> list[IncidentFacts]:
@@ -104,7 +134,12 @@ def collect_facts(files: Mapping[str, str], full_name: str) -> list[IncidentFact
         facts = parse_facts(text)
         if facts is not None:
             out.append(facts)
-    return sorted(out, key=lambda f: (f.start.isoformat() if f.start else "", f.number))
+    return sorted(out, key=_chronological)
+
+
+def _chronological(facts: IncidentFacts) -> tuple[datetime, int]:
+    # By the instant, not its text: "10:00+02:00" is before "09:00+00:00".
+    return facts.start or datetime.min.replace(tzinfo=UTC), facts.number
 
 
 @dataclass(frozen=True)
@@ -132,7 +167,8 @@ def review_status(review: ReviewState | None, today: date) -> str:
     if review.state == "closed":
         return "held"
     if review.due_on is not None and review.due_on < today:
-        return f"overdue by {(today - review.due_on).days} d"
+        # A date, not "by N days": the page must not change (and commit) every day it stays overdue.
+        return f"overdue since {review.due_on.isoformat()}"
     return f"due {review.due_on.isoformat()}" if review.due_on else "open"
 
 
@@ -197,4 +233,4 @@ def render_report(
 
 
 def _newest_first(facts: Sequence[IncidentFacts]) -> list[IncidentFacts]:
-    return sorted(facts, key=lambda f: (f.start.isoformat() if f.start else "", f.number), reverse=True)
+    return sorted(facts, key=_chronological, reverse=True)
