@@ -273,7 +273,8 @@ def _read_files(work: Path) -> dict[str, str]:
         if rel.parts[0] == ".git" or path.is_symlink() or not path.is_file():
             continue  # a symlink in someone's wiki must not make us read files outside the clone
         try:
-            files[rel.as_posix()] = path.read_text(encoding="utf-8")
+            # Bytes, not read_text: universal newlines would turn a CRLF page into LF before the merge.
+            files[rel.as_posix()] = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
             continue
     return files
