@@ -17,6 +17,7 @@ import yaml
 
 from pmaction.errors import ConfigError
 from pmaction.items import DEFAULT_TAXONOMY
+from pmaction.review_dates import parse_review_after
 
 COMMANDS = ("auto", "sync", "nag", "report")
 
@@ -144,12 +145,12 @@ def parse_timezone(value: Any) -> str:
 
 
 def parse_review_after_text(value: Any) -> str:
+    """Validate with the same parser the review milestone uses, so both agree on what is accepted."""
     text = " ".join(str(value).split())
-    if not re.fullmatch(r"(?i)\d+\s*(day|days|week|weeks|month|months)", text) or int(text.split()[0]) < 1:
-        raise ConfigError(
-            f"review_after: {value!r} is not a period; "
-            "write N days, N weeks or N months (for example '2 months')"
-        )
+    try:
+        parse_review_after(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     return text
 
 

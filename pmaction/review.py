@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from github import GithubException
 from github.Milestone import Milestone
 
+from pmaction.errors import ConfigError
 from pmaction.gh import GitHub, api_step, parse_time, payload_of, translate
 from pmaction.review_dates import (
     add_period,
@@ -67,7 +68,12 @@ def list_reviews(github: GitHub, state: str = "all") -> dict[int, tuple[Mileston
 
 
 def review_due(start: date, review_after: str) -> date:
-    return add_period(start, parse_review_after(review_after))
+    try:
+        period = parse_review_after(review_after)
+    except ValueError as exc:
+        # The input check is looser than the period parser ("100 months" passes it): still one line.
+        raise ConfigError(str(exc)) from None
+    return add_period(start, period)
 
 
 def ensure_review(

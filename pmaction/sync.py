@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from github.Issue import Issue as GhIssue
@@ -318,7 +318,7 @@ def _write_wiki(
         changes[name] = text
         today = now.astimezone(config.tz).date()
         facts = collect_facts({**files, name: text}, repo.full_name)
-        changes[REPORT_PAGE] = render_report(facts, state.reviews, today)
+        changes[REPORT_PAGE] = render_report(facts, _reviews_now(state, writer), today)
         index_name = f"{config.index_page}.md"
         changes[index_name] = update_index(
             files.get(index_name), _index_row(session, state, name), title=config.index_page
@@ -334,6 +334,17 @@ def _write_wiki(
         message=message,
         dry_run=config.dry_run,
     )
+
+
+def _reviews_now(state: SyncState, writer: BacklogWriter) -> dict[int, ReviewState]:
+    """The milestones' counts as listed, plus the issues this run just created in this incident's
+    milestone: otherwise the report lags one run behind and the next run commits again."""
+    number = state.incident.issue.number
+    current = state.reviews.get(number)
+    if current is None or state.milestone is None or not writer.created:
+        return state.reviews
+    bumped = replace(current, open_issues=current.open_issues + len(writer.created))
+    return {**state.reviews, number: bumped}
 
 
 def _facts(state: SyncState, name: str, server_url: str) -> IncidentFacts:
@@ -417,7 +428,8 @@ def _update_issue_body(
         fresh = session.github.repo.get_issue(gh_issue.number)
     body = fresh.body or ""
     # Items are located by their raw line, so re-parse the fresh body and map decisions onto it.
-    reparsed = {item.raw: item for item in parse_action_items(body, origin="body").agreed}
+    agreed = parse_action_items(body, origin="body", taxonomy=session.config.type_taxonomy).agreed
+    reparsed = {item.raw: item for item in agreed}
     remapped = [
         Decision(reparsed[d.item.raw], d.action, d.number) for d in decisions if d.item.raw in reparsed
     ]
@@ -448,10 +460,10 @@ def _upsert_status(session: Session, state: SyncState, writer: BacklogWriter, gh
     )
     body = render_status(view)
     existing = find_status_comment(state.incident.comments, state.repo.full_name, issue.number)
+    if existing is not None and existing.body == body:
+        return  # checked first, so a dry run of an up-to-date incident plans nothing
     if session.config.dry_run:
         session.result.done.append("would " + ("update" if existing else "create") + " the status comment")
-        return
-    if existing is not None and existing.body == body:
         return
     if existing is not None:
         session.github.edit_comment(existing.id, body)
