@@ -26,7 +26,14 @@ def main(env: Mapping[str, str] | None = None) -> int:
         result = run(environment.context, environment.inputs, runner, clock)
     except PmactionError as exc:
         runner.error(str(exc), title=exc.title)
-        runner.add_summary(f"### pmaction failed\n\n{exc}\n")
+        partial = exc.partial
+        if partial is not None:
+            for name, value in partial.outputs.items():
+                runner.set_output(name, value)
+            partial.fail(f"{exc} (the steps after this one did not run: re-run to finish them)")
+            runner.add_summary(partial.summary_markdown())
+        else:
+            runner.add_summary(f"### pmaction failed\n\n{exc}\n")
         return 1
     except Exception as exc:  # a bug: still one line, and never a traceback with secrets in it
         runner.error(

@@ -217,7 +217,12 @@ def run(ctx: RunContext, inputs: Mapping[str, str], reporter: Reporter, clock: C
     handler = COMMANDS.get(plan.command)
     if handler is None:
         raise PmactionError(f"command {plan.command!r} is not available in this version of pmaction")
-    handler(session, plan.issue_number)
+    try:
+        handler(session, plan.issue_number)
+    except PmactionError as exc:
+        # Keep what was done so far: the adapter lists it beside the failure, and a rerun finishes the rest.
+        exc.partial = result
+        raise
     return result
 
 

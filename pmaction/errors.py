@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PmactionError(Exception):
     """A failure the user can fix. ``title`` is short (the ::error title); ``str()`` is one line."""
@@ -9,6 +11,8 @@ class PmactionError(Exception):
     def __init__(self, message: str, *, title: str = "pmaction") -> None:
         super().__init__(" ".join(message.split()))
         self.title = title
+        # What the run had done before it failed (an engine Result), for the job summary.
+        self.partial: Any = None
 
 
 class ConfigError(PmactionError):
