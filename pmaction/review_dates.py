@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
+from pmaction.items import truncate_words
+
 # GitHub allows 255-character milestone titles.
 MILESTONE_TITLE_LIMIT = 255
 MILESTONE_PREFIX = "Post-mortem review:"
@@ -91,20 +93,9 @@ def due_date_from_api(due_on: datetime | None) -> date | None:
     return (due_on.astimezone(UTC) - timedelta(hours=7)).date()
 
 
-def _truncate_words(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-") + "…"
-
-
 def milestone_title(number: int, title: str) -> str:
     """``Post-mortem review: #12 <title>``, within GitHub's limit. Unique because the number is."""
-    return _truncate_words(f"{MILESTONE_PREFIX} #{number} {' '.join(title.split())}", MILESTONE_TITLE_LIMIT)
+    return truncate_words(f"{MILESTONE_PREFIX} #{number} {' '.join(title.split())}", MILESTONE_TITLE_LIMIT)
 
 
 _MILESTONE_MARKER = re.compile(r"^<!-- pmaction:review (?P<repo>[\w.-]+/[\w.-]+)#(?P<incident>\d+) -->$")
