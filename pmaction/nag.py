@@ -192,20 +192,20 @@ def nag(session: Session, number: int | None) -> None:
             )
         )
     ]
-    assignees = (
-        _incident_assignees(session, [s.review.incident for s, _ in due_now], budget) if due_now else {}
-    )
     for status, kind in due_now:
         review = status.review
-        # The comment, plus the open-item listing when GitHub's count says there is something to list.
+        # The comment, plus the open-item listing when GitHub's count says there is something to list,
+        # plus reading the incident when its owners were never recorded on the milestone (made by hand or
+        # by an older pmaction; sync records them).
         cost = 1 + (math.ceil(review.open_issues / 100) if review.open_issues else 0)
+        cost += 1 if review.owners is None else 0
         if not budget.take(cost):
             report.skipped_for_budget.append(review.incident)
             continue
         with reporter.group(f"#{review.incident} review {kind}"):
             try:  # one failed review (items or comment) must not stop the others
                 items = _open_items(session, review) if review.open_issues else []
-                people = _people(assignees.get(review.incident, ()), items)
+                people = _people(_incident_owners(session, review), items)
                 body = render_reminder(status, kind, now=now, people=people, open_items=items)
                 if config.dry_run:
                     reporter.info(f"dry run: would comment on #{review.incident}:\n{body}")
@@ -263,21 +263,13 @@ def _recent_reminders(session: Session, since: datetime, budget: Budget) -> dict
     return found
 
 
-def _incident_assignees(
-    session: Session, incidents: Sequence[int], budget: Budget
-) -> dict[int, tuple[str, ...]]:
-    """Assignees of the incident issues, from one listing of the incident label (100 a page)."""
-    wanted = set(incidents)
-    found: dict[int, tuple[str, ...]] = {}
-    count = 0
-    with api_step("list incident issues"):
-        for gh_issue in session.github.repo.get_issues(state="all", labels=[session.config.incident_label]):
-            count += 1
-            issue = issue_from_payload(payload_of(gh_issue))
-            if issue.number in wanted:
-                found[issue.number] = issue.assignees
-    budget.take(_pages(count))
-    return found
+def _incident_owners(session: Session, review: Review) -> tuple[str, ...]:
+    """The incident's assignees: recorded on the milestone by sync, else read from the issue."""
+    if review.owners is not None:
+        return review.owners
+    with api_step(f"read incident #{review.incident}"):
+        issue = session.github.repo.get_issue(review.incident)
+        return issue_from_payload(issue.raw_data).assignees
 
 
 def _open_items(session: Session, review: Review) -> list[OpenItem]:

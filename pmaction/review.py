@@ -7,6 +7,7 @@ loser adopts the winner's milestone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -21,7 +22,9 @@ from pmaction.review_dates import (
     milestone_description,
     milestone_title,
     parse_milestone_marker,
+    parse_owners,
     parse_review_after,
+    with_owners,
 )
 
 
@@ -36,6 +39,8 @@ class Review:
     closed_issues: int
     incident: int
     planned: bool = False  # dry run: not created
+    owners: tuple[str, ...] | None = None  # the incident's assignees as of the last sync (None: not recorded)
+    description: str = ""
 
 
 def review_from_api(milestone: Milestone, incident: int) -> Review:
@@ -49,6 +54,8 @@ def review_from_api(milestone: Milestone, incident: int) -> Review:
         open_issues=int(raw.get("open_issues") or 0),
         closed_issues=int(raw.get("closed_issues") or 0),
         incident=incident,
+        owners=parse_owners(raw.get("description")),
+        description=str(raw.get("description") or ""),
     )
 
 
@@ -87,20 +94,24 @@ def ensure_review(
     page_url: str | None,
     dry_run: bool,
     existing: dict[int, tuple[Milestone, Review]] | None = None,
+    owners: Sequence[str] = (),
 ) -> tuple[Review, bool]:
     """The incident's review milestone, created if missing. Returns (review, created)."""
     reviews = existing if existing is not None else list_reviews(github)
     title = milestone_title(incident, incident_title)
     if incident in reviews:
         milestone, review = reviews[incident]
-        if review.title != title and not dry_run and review.state == "open":
-            # The incident was renamed; follow it so the milestone list stays readable.
+        renamed = review.title != title
+        reassigned = review.owners != tuple(owners)
+        if (renamed or reassigned) and not dry_run and review.state == "open":
+            # Follow a renamed incident so the milestone list stays readable, and record who owns the
+            # incident so the nag can mention them without reading the issue: one PATCH, only on change.
             try:
-                milestone.edit(title=title)
+                milestone.edit(title=title, description=with_owners(review.description, owners))
                 review = review_from_api(milestone, incident)
             except GithubException as exc:
                 if exc.status != 422:
-                    raise translate(exc, f"rename milestone {review.number}", area="milestones") from None
+                    raise translate(exc, f"update milestone {review.number}", area="milestones") from None
         return review, False
     due = review_due(start, review_after)
     if dry_run:
@@ -110,6 +121,7 @@ def ensure_review(
         incident=incident,
         incident_url=incident_url,
         page_url=page_url,
+        owners=owners,
     )
     try:
         milestone = github.repo.create_milestone(

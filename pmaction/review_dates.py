@@ -7,6 +7,7 @@ lives in a GitHub milestone, found again by a hidden marker in its description, 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, cast
@@ -114,11 +115,46 @@ def parse_milestone_marker(description: str | None) -> tuple[str, int] | None:
     return None
 
 
-def milestone_description(*, full_name: str, incident: int, incident_url: str, page_url: str | None) -> str:
-    """Where the review's material is; the marker on the last line."""
+def milestone_description(
+    *, full_name: str, incident: int, incident_url: str, page_url: str | None, owners: Sequence[str] = ()
+) -> str:
+    """Where the review's material is; the owners line and the marker last."""
     lines = [f"Post-mortem review of incident #{incident}: {incident_url}"]
     if page_url:
         lines.append(f"Post-mortem page: {page_url}")
     lines.append("Its action items are the issues in this milestone; close the milestone after the review.")
+    lines.append(owners_line(owners))
     lines.append(milestone_marker(full_name, incident))
     return "\n".join(lines)
+
+
+# The incident's assignees, kept current by sync, so the nag can mention them without reading the issue.
+_OWNERS_LINE = re.compile(r"^<!-- pmaction:owners (?P<owners>[A-Za-z0-9,\[\]-]*) -->$")
+
+
+def owners_line(owners: Sequence[str]) -> str:
+    return f"<!-- pmaction:owners {','.join(owners)} -->"
+
+
+def parse_owners(description: str | None) -> tuple[str, ...] | None:
+    """Owners recorded in a milestone description; None without an owners line (made by hand, or old)."""
+    for line in (description or "").split("\n"):
+        match = _OWNERS_LINE.match(line.strip())
+        if match:
+            return tuple(login for login in match.group("owners").split(",") if login)
+    return None
+
+
+def with_owners(description: str, owners: Sequence[str]) -> str:
+    """The description with its owners line set, every other line (a person's notes too) unchanged."""
+    lines = description.split("\n")
+    new = owners_line(owners)
+    for index, line in enumerate(lines):
+        if _OWNERS_LINE.match(line.strip()):
+            lines[index] = new
+            return "\n".join(lines)
+    for index, line in enumerate(lines):
+        if _MILESTONE_MARKER.match(line.strip()):
+            lines.insert(index, new)
+            return "\n".join(lines)
+    return "\n".join([*lines, new])

@@ -140,6 +140,7 @@ def sync(session: Session, number: int | None) -> None:
         page_url=None,
         dry_run=config.dry_run,
         existing=reviews,
+        owners=issue.assignees,
     )
     state.review = review
     state.reviews = {
@@ -183,6 +184,8 @@ def sync(session: Session, number: int | None) -> None:
         if backlog_loaded:
             return
         backlog_loaded = True
+        if not review_has_issues:
+            return  # GitHub's own count says the milestone holds no issue yet: nothing to list
         if state.milestone is None and config.dry_run:
             return
         writer.backlog = list_backlog(
