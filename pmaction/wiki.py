@@ -360,7 +360,7 @@ def update_wiki(
     full_name = full_name_of(remote)
     base_env = dict(os.environ if env is None else env)
     tried: WikiOutcome | None = None  # a push whose answer was lost
-    last = ""
+    last, last_kind = "", "unreachable"
     for attempt in range(1, max(1, max_attempts) + 1):
         work = Path(tempfile.mkdtemp(prefix="pmaction-wiki-"))
         git = _Git(work, token, base_env, git_timeout, full_name, (author_name, author_email))
@@ -381,15 +381,16 @@ def update_wiki(
             return WikiOutcome(err.status, str(err))
         except (_Rejected, _Transient) as err:
             last = str(err)
+            last_kind = "rejected" if isinstance(err, _Rejected) else "unreachable"
             tried = err.pushed if isinstance(err, _Transient) else None
         finally:
             shutil.rmtree(work, ignore_errors=True)
         time.sleep(min(0.05 * 2**attempt, 1.0))  # let the other writer finish before we look again
-    return WikiOutcome(
-        "failed",
-        f"The wiki of {full_name} still refused the push after {max_attempts} attempts "
-        f"({_one_line(last)}): re-run.",
-    )
+    if last_kind == "rejected":
+        message = f"The wiki of {full_name} still refused the push after {max_attempts} attempts"
+    else:
+        message = f"Could not reach the wiki of {full_name} in {max_attempts} attempts"
+    return WikiOutcome("failed", f"{message} ({_one_line(last)}): re-run.")
 
 
 def _landed(git: _Git, sha: str) -> bool:
