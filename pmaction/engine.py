@@ -111,6 +111,11 @@ def plan_for(config: Config, event: Event) -> Plan:
     """Decide what this run does from the command input and the event (pure)."""
     payload = event.payload
     if config.command in ("nag", "report"):
+        if config.issue_number is not None:
+            raise ConfigError(
+                f"command '{config.command}' covers every incident and takes no issue_number: clear "
+                f"issue_number, or set command to sync to update #{config.issue_number}"
+            )
         return Plan(config.command)
     if config.command == "sync":
         number = config.issue_number or _issue_of(payload).get("number")

@@ -76,3 +76,8 @@ def test_gollum_names_the_incident_pages_that_changed() -> None:
     }
     assert incidents_in_gollum(payload) == [12, 13]
     assert plan_for(build_config({}), Event("gollum", payload)).command == "sync-wiki"
+
+
+def test_nag_with_an_issue_number_is_a_wrong_combination_naming_the_input() -> None:
+    with pytest.raises(ConfigError, match="command 'nag' covers every incident and takes no issue_number"):
+        plan_for(build_config({"command": "nag", "issue_number": "12"}), Event("workflow_dispatch", {}))
