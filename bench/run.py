@@ -763,16 +763,6 @@ def report_nag(report: Report, figures: Sequence[NagFigures]) -> None:
         ],
         rows,
     )
-    big = [f for f in figures if pages(f.m) > 1 and f.due]
-    if big:
-        report.add(
-            "The incident-assignee read is a paginated "
-            "`GET /repos/{owner}/{repo}/issues?labels=incident&state=all` listing: ceil(I/100) pages "
-            "for I incident issues ever filed, so it is not constant. "
-            + "; ".join(f"M={f.m}: {min(f.due, pages(f.m))} page(s)" for f in big)
-            + ".",
-            "",
-        )
 
 
 def report_wall(report: Report, figures: Sequence[WallFigures]) -> None:

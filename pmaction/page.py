@@ -29,6 +29,7 @@ default template instead of failing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -473,6 +474,11 @@ def _first_cell(line: str) -> str:
     return _CELL_SPLIT.split(text, 1)[0].strip()
 
 
+# A page render and merge each rebuild the rows several times (template, blocks, table); rows are a pure
+# function of their entry, so remembering them keeps a 5,000-entry refresh linear and fast.
+_row = functools.lru_cache(maxsize=20_000)(render_row)
+
+
 def _merge_rows(existing: Sequence[str], ctx: PageContext, cr: str = "") -> list[str]:
     """The timeline's rows: existing rows merged with the entries, all in time order.
 
@@ -497,7 +503,7 @@ def _merge_rows(existing: Sequence[str], ctx: PageContext, cr: str = "") -> list
                 entry = entries.get(key)
                 if entry is not None:  # ours and untouched: show the entry as it is now
                     at = entry.when.timestamp() if entry.when else _NEVER
-                    units.append((at, seq, [render_row(entry, tz, ctx.issue.html_url) + cr]))
+                    units.append((at, seq, [_row(entry, tz, ctx.issue.html_url) + cr]))
                 continue  # untouched and its entry is gone (comment deleted): drop it
         if when is not None:
             units.append((when.timestamp(), seq, [line]))
@@ -507,7 +513,7 @@ def _merge_rows(existing: Sequence[str], ctx: PageContext, cr: str = "") -> list
     for offset, entry in enumerate(ctx.timeline.entries):
         if entry.key not in claimed:
             at = entry.when.timestamp() if entry.when else _NEVER
-            units.append((at, base + offset, [render_row(entry, tz, ctx.issue.html_url) + cr]))
+            units.append((at, base + offset, [_row(entry, tz, ctx.issue.html_url) + cr]))
     units.sort(key=lambda unit: (unit[0], unit[1]))
     return [line for _, _, rows in units for line in rows]
 
