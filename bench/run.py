@@ -866,8 +866,8 @@ def report_render(report: Report, figures: Sequence[RenderFigures]) -> None:
         report.add(
             f"5,000 entries: render_page {at5000.render:.3f} s {mark(ok)} (the target); render_page + "
             f"refresh_page {both:.3f} s, {'within' if both <= RENDER_TARGET_S else 'over'} "
-            f"{RENDER_TARGET_S} s. Both re-render every row several times: render_page 3x, refresh_page 2x "
-            "(`_render` and `_merge_table` each call `_merge_rows`, which calls `render_row` per entry).",
+            f"{RENDER_TARGET_S} s. A merge builds the rows more than once (template, blocks, table); "
+            "page.py remembers each rendered row, so the repeats cost a dictionary lookup.",
             "",
         )
         if not ok:
