@@ -3,6 +3,10 @@
 Identity: an annotated item ``(#123)`` is that issue forever (its text may change); an item not yet
 annotated is matched by key against the incident's existing backlog issues, listed once per run
 (label + milestone, hidden marker), so a crash between "create" and "annotate" heals on rerun.
+
+Two runs racing on one incident can both create an item. GitHub cannot delete an issue, so the run whose
+issue came second closes it as a duplicate of the first. It notices for free: the answer to a create
+carries the milestone's issue counts, and a count above what this run expects means someone else added one.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from github import GithubException
+from github.Issue import Issue as GhIssue
 from github.Milestone import Milestone
 
 from pmaction.gh import GitHub, api_step, issue_from_payload, payload_of, translate
@@ -22,6 +27,7 @@ from pmaction.items import (
     backlog_title,
     parse_backlog_marker,
 )
+from pmaction.model import TRUSTED_ASSOCIATIONS
 from pmaction.reporter import Reporter
 
 
@@ -32,6 +38,11 @@ class BacklogIssue:
     key: str | None
     title: str
     html_url: str
+    state_reason: str | None = None
+
+    @property
+    def duplicate(self) -> bool:
+        return self.state == "closed" and self.state_reason == "duplicate"
 
 
 @dataclass
@@ -43,16 +54,30 @@ class Backlog:
 
     def add(self, issue: BacklogIssue) -> None:
         self.by_number[issue.number] = issue
-        if issue.key and (issue.key not in self.by_key or issue.number < self.by_key[issue.key].number):
+        if not issue.key:
+            return
+        # The item's issue: one not closed as a duplicate, else the lowest number (the first one made).
+        current = self.by_key.get(issue.key)
+        if current is None or (issue.duplicate, issue.number) < (current.duplicate, current.number):
             self.by_key[issue.key] = issue
 
     @property
+    def shown(self) -> list[BacklogIssue]:
+        """The issues a person tracks: one per item, so a racing run's duplicate (closed, or about to be
+        closed by that run) is never counted."""
+        return [
+            issue
+            for issue in self.by_number.values()
+            if not issue.key or self.by_key[issue.key].number == issue.number
+        ]
+
+    @property
     def closed(self) -> int:
-        return sum(1 for issue in self.by_number.values() if issue.state == "closed")
+        return sum(1 for issue in self.shown if issue.state == "closed")
 
     @property
     def total(self) -> int:
-        return len(self.by_number)
+        return len(self.shown)
 
 
 def list_backlog(github: GitHub, *, incident: int, label: str, milestone: Milestone | None) -> Backlog:
@@ -63,12 +88,27 @@ def list_backlog(github: GitHub, *, incident: int, label: str, milestone: Milest
         if milestone is not None:
             kwargs["milestone"] = milestone
         for gh_issue in github.repo.get_issues(**kwargs):  # type: ignore[arg-type]
-            found = issue_from_payload(payload_of(gh_issue))
+            raw = payload_of(gh_issue)
+            if not _written_by_us_or_the_team(raw):
+                continue  # an outsider's copy of our marker must not stand in for the item
+            found = issue_from_payload(raw)
             marker = parse_backlog_marker(found.body)
             if marker is None or marker[0].lower() != github.full_name.lower() or marker[1] != incident:
                 continue
-            backlog.add(BacklogIssue(found.number, found.state, marker[2], found.title, found.html_url))
+            reason = raw.get("state_reason")
+            backlog.add(
+                BacklogIssue(
+                    found.number, found.state, marker[2], found.title, found.html_url, reason and str(reason)
+                )
+            )
     return backlog
+
+
+def _written_by_us_or_the_team(raw: dict[str, object]) -> bool:
+    """Issues pmaction made (its bot, or the person whose token it runs with: a collaborator)."""
+    user = raw.get("user")
+    is_bot = isinstance(user, dict) and user.get("type") == "Bot"
+    return is_bot or str(raw.get("author_association") or "NONE").upper() in TRUSTED_ASSOCIATIONS
 
 
 @dataclass(frozen=True)
@@ -124,6 +164,12 @@ class BacklogWriter:
     dry_run: bool = False
     created: list[BacklogIssue] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
+    # Issues the milestone held when this run listed it: more after our own create means a racing run.
+    expected_in_milestone: int | None = None
+    raced: bool = False
+    duplicates: dict[int, int] = field(default_factory=dict)  # our duplicate -> the original, closed
+    _made: dict[int, GhIssue] = field(default_factory=dict)
+    _checked: set[int] = field(default_factory=set)
     _assignable: dict[str, bool] = field(default_factory=dict)
     _labels: dict[str, str] | None = None
 
@@ -182,7 +228,50 @@ class BacklogWriter:
         made = BacklogIssue(int(raw["number"]), "open", item.key, title, str(raw.get("html_url") or ""))
         self.backlog.add(made)
         self.created.append(made)
+        self._made[made.number] = gh_issue
+        self._notice_race(raw.get("milestone"))
         return made.number
+
+    def _notice_race(self, milestone: object) -> None:
+        if self.expected_in_milestone is None or not isinstance(milestone, dict):
+            return
+        self.expected_in_milestone += 1
+        count = int(milestone.get("open_issues") or 0) + int(milestone.get("closed_issues") or 0)
+        if count > self.expected_in_milestone:
+            self.raced = True
+
+    def settle_duplicates(self) -> dict[int, int]:
+        """After a race: list the backlog again (one request per 100 issues), and close each issue this run
+        made whose item already had an older issue, as a duplicate of it. Returns {ours: original}."""
+        unchecked = [made for made in self.created if made.number not in self._checked]
+        if not self.raced or not unchecked or self.milestone is None:
+            return {}
+        fresh = list_backlog(
+            self.github, incident=self.incident, label=self.base_label, milestone=self.milestone
+        )
+        for made in unchecked:
+            self._checked.add(made.number)
+            original = fresh.by_key.get(made.key or "")
+            if original is None or original.number >= made.number:
+                continue  # ours is the first: the other run closes its own
+            gh_issue = self._made[made.number]
+            step = f"close #{made.number}, a duplicate of #{original.number} made by a concurrent run"
+            with api_step(step):
+                gh_issue.create_comment(
+                    f"Duplicate of #{original.number}: two pmaction runs created this action item at the "
+                    "same time; the older issue is the one to track."
+                )
+                gh_issue.edit(state="closed", state_reason="duplicate")
+            self.created.remove(made)
+            self.duplicates[made.number] = original.number
+            self.reporter.notice(
+                f"closed #{made.number} as a duplicate of #{original.number} (a concurrent run created both)"
+            )
+        for number, issue in list(fresh.by_number.items()):
+            if number in self.duplicates:
+                fresh.add(BacklogIssue(number, "closed", issue.key, issue.title, issue.html_url, "duplicate"))
+        self.backlog = fresh
+        return dict(self.duplicates)
 
     def _ensure_labels(self, labels: Sequence[str]) -> None:
         if self._labels is None:

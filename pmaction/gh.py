@@ -554,3 +554,17 @@ class GitHub:
             if comment is None:
                 raise PmactionError(f"comment {comment_id} was not read in this run; re-run")
             comment.edit(body)
+
+    def delete_comment(self, comment_id: int) -> bool:
+        """Delete a comment read earlier in this run; False when it was not read here. A 404 means another
+        run deleted it already, which is the state we wanted."""
+        comment = self._comment_objects.get(comment_id)
+        if comment is None:
+            return False
+        with api_step(f"delete comment {comment_id}"):
+            try:
+                comment.delete()
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise
+        return True

@@ -8,7 +8,7 @@ loser adopts the winner's milestone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from github import GithubException
@@ -41,6 +41,7 @@ class Review:
     planned: bool = False  # dry run: not created
     owners: tuple[str, ...] | None = None  # the incident's assignees as of the last sync (None: not recorded)
     description: str = ""
+    adopted: bool = False  # a concurrent run created it while this one tried to: a race is under way
 
 
 def review_from_api(milestone: Milestone, incident: int) -> Review:
@@ -135,7 +136,7 @@ def ensure_review(
             # A concurrent run created it a moment ago: adopt theirs.
             again = list_reviews(github)
             if incident in again:
-                return again[incident][1], False
+                return replace(again[incident][1], adopted=True), False
         raise translate(exc, f"create the review milestone {title!r}", area="milestones") from None
     except Exception as exc:
         raise translate(exc, f"create the review milestone {title!r}", area="milestones") from None

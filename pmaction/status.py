@@ -17,6 +17,7 @@ from pmaction.timeline import Timeline
 from pmaction.times import format_duration, format_time
 
 STATUS_MARKER = "<!-- pmaction:status {full_name}#{number} -->"
+HEADING = "### Post-mortem bookkeeping"
 _MARKER_LINE = re.compile(r"^<!-- pmaction:status (?P<repo>[^\s#]+)#(?P<number>\d+) -->$", re.MULTILINE)
 
 
@@ -28,15 +29,31 @@ def is_own(comment: Comment) -> bool:
     return comment.author_is_bot or comment.author == BOT_LOGIN or comment.association in TRUSTED_ASSOCIATIONS
 
 
+def _looks_like_ours(comment: Comment) -> bool:
+    # A bot's comment is pmaction's; with a person's token, only a comment shaped like ours (heading first,
+    # marker last) is, so a collaborator quoting the marker never gets their comment rewritten or deleted.
+    if comment.author_is_bot or comment.author == BOT_LOGIN:
+        return True
+    return comment.association in TRUSTED_ASSOCIATIONS and comment.body.lstrip().startswith(HEADING)
+
+
+def find_status_comments(comments: Sequence[Comment], full_name: str, number: int) -> list[Comment]:
+    """Every status comment of this incident, oldest first (more than one only after a race)."""
+    found = []
+    for comment in sorted(comments, key=lambda c: c.id):
+        if not _looks_like_ours(comment):
+            continue
+        lines = comment.body.replace("\r\n", "\n").strip().split("\n")
+        match = _MARKER_LINE.match(lines[-1].strip())
+        if match and match["repo"].lower() == full_name.lower() and int(match["number"]) == number:
+            found.append(comment)
+    return found
+
+
 def find_status_comment(comments: Sequence[Comment], full_name: str, number: int) -> Comment | None:
     """Our status comment: the oldest one carrying our marker for this incident."""
-    for comment in sorted(comments, key=lambda c: c.id):
-        if not is_own(comment):
-            continue
-        for match in _MARKER_LINE.finditer(comment.body.replace("\r\n", "\n")):
-            if match["repo"].lower() == full_name.lower() and int(match["number"]) == number:
-                return comment
-    return None
+    found = find_status_comments(comments, full_name, number)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -57,7 +74,7 @@ def render_status(view: StatusView) -> str:
     """The comment body (pure)."""
     moments = view.timeline.moments
     durations = view.timeline.durations
-    lines = ["### Post-mortem bookkeeping", ""]
+    lines = [HEADING, ""]
     if view.page_url:
         lines.append(f"- **Timeline page:** [{_link_text(view.page_url)}]({view.page_url})")
     elif view.page_problem:

@@ -10,6 +10,7 @@ Wiki trouble never stops the issue-side steps; each step's outcome lands in the 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -20,10 +21,11 @@ from github.Milestone import Milestone
 from pmaction import items as items_mod
 from pmaction.backlog import BacklogWriter, Decision, decide, list_backlog
 from pmaction.engine import Session, command
-from pmaction.errors import PmactionError
+from pmaction.errors import ConfigError, PmactionError
 from pmaction.gh import BOT_LOGIN, api_step
+from pmaction.guard import Finding, guard_message, redact, scan
 from pmaction.items import ActionItem, ItemsParse, parse_action_items
-from pmaction.model import Incident, Repo
+from pmaction.model import Comment, Incident, Repo
 from pmaction.page import (
     IndexRow,
     IssueItem,
@@ -46,7 +48,7 @@ from pmaction.report import (
     set_facts_line,
 )
 from pmaction.review import Review, ensure_review, list_reviews
-from pmaction.status import StatusView, find_status_comment, render_status
+from pmaction.status import StatusView, find_status_comments, render_status
 from pmaction.timeline import Timeline, build_timeline, severity
 from pmaction.times import format_duration
 from pmaction.wiki import WikiOutcome, update_wiki, wiki_disabled_outcome, wiki_remote
@@ -67,6 +69,11 @@ class SyncState:
     created: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     reviews: dict[int, ReviewState] = field(default_factory=dict)
+    # Another run may be working on this incident right now (seen for free: a milestone it created first,
+    # a milestone count above ours, a page that appeared between our clone and our push, a milestone
+    # without a status comment).
+    raced: bool = False
+    findings: dict[tuple[str, str, str], Finding] = field(default_factory=dict)  # sensitive values seen
 
 
 def read_incident(session: Session, number: int) -> tuple[GhIssue, Incident, Repo]:
@@ -80,6 +87,88 @@ def read_incident(session: Session, number: int) -> tuple[GhIssue, Incident, Rep
     comments = github.comments(gh_issue) if gh_issue.comments else []
     events = github.events(gh_issue)
     return gh_issue, Incident(repo=repo, issue=issue, comments=comments, events=events), repo
+
+
+def _timeline(session: Session, incident: Incident) -> Timeline:
+    config = session.config
+    return build_timeline(
+        incident,
+        label=config.incident_label,
+        tz=config.tz,
+        include_events=config.include_events,
+        trusted_only=not config.include_untrusted_comments,
+        bot_logins=frozenset({BOT_LOGIN}),
+    )
+
+
+# A generated row's hidden key names the comment it came from.
+_COMMENT_ROW_KEY = re.compile(r"<!-- pmaction:e comment-(\d+)[ -]")
+
+
+def _reread_if_page_is_newer(session: Session, state: SyncState, gh_issue: GhIssue, page: str) -> None:
+    """A row for a comment newer than any we read means a concurrent run saw more than we did: read the
+    comments and events again (two requests, only then) so our refresh does not drop that row."""
+    known = [comment.id for comment in state.incident.comments]
+    newest = max(known, default=0)
+    if not any(int(m[1]) > newest for m in _COMMENT_ROW_KEY.finditer(page)):
+        return
+    github = session.github
+    incident = replace(state.incident, comments=github.comments(gh_issue), events=github.events(gh_issue))
+    state.incident = incident
+    state.timeline = _timeline(session, incident)
+    state.raced = True
+    _guard_public_page(session, state)  # the new comments are published too
+
+
+def _guard_public_page(session: Session, state: SyncState) -> None:
+    """Before publishing to a public wiki: find secrets, hosts and personal data in what users wrote that
+    the page shows (timeline entries, the title, agreed items). ``block`` publishes them redacted."""
+    config = session.config
+    if state.repo.private or config.sensitive_info == "off":
+        return
+    patterns = config.internal_host_patterns
+    block = config.sensitive_info == "block"
+
+    def check(text: str, where: str) -> str:
+        found = scan(text, where=where, host_patterns=patterns)
+        for finding in found:
+            state.findings.setdefault((finding.kind, finding.excerpt, finding.where), finding)
+        return redact(text, found) if block and found else text
+
+    entries = []
+    for entry in state.timeline.entries:
+        if entry.source == "comment":
+            where = f"the comment by {entry.author} ({entry.url})"
+        elif entry.source == "body":
+            where = f"the Timeline section of issue #{state.incident.issue.number}"
+        else:
+            entries.append(entry)  # events and moments: text pmaction wrote itself
+            continue
+        entries.append(replace(entry, text=check(entry.text, where)))
+    issue = state.incident.issue
+    title = check(issue.title, f"the title of issue #{issue.number}")
+    body = issue.body
+    for item in parse_action_items(body, origin="body", taxonomy=config.type_taxonomy).agreed:
+        where = f"the action item on line {item.line_index + 1} of issue #{issue.number}"
+        body = body.replace(item.raw, check(item.raw, where))
+    if block:
+        state.timeline = replace(state.timeline, entries=tuple(entries))
+        state.incident = replace(state.incident, issue=replace(issue, title=title, body=body))
+        if state.review is not None:  # its title repeats the issue title (already reported)
+            review_title = state.review.title
+            hidden = redact(review_title, scan(review_title, where="", host_patterns=patterns))
+            state.review = replace(state.review, title=hidden)
+
+
+def _report_findings(session: Session, state: SyncState) -> None:
+    if not state.findings:
+        return
+    mode = session.config.sensitive_info
+    for line in guard_message(list(state.findings.values()), mode).split("\n"):
+        if mode == "block":
+            session.result.fail(line)
+        else:
+            session.reporter.warning(line, title="pmaction: sensitive information")
 
 
 def incident_start(timeline: Timeline, fallback: datetime) -> datetime:
@@ -96,9 +185,7 @@ def load_template(session: Session) -> str | None:
         return (workspace / path).read_text(encoding="utf-8")
     text = session.github.file_text(path)
     if text is None:
-        raise PmactionError(
-            f"template: {path} does not exist in the repository: add it or remove `template:`"
-        )
+        raise ConfigError(f"template: {path} does not exist in the repository: add it or remove `template:`")
     return text
 
 
@@ -114,17 +201,12 @@ def sync(session: Session, number: int | None) -> None:
         result.summary.append(f"#{number} has no `{config.incident_label}` label: nothing to do.")
         return
     tz = config.tz
-    timeline = build_timeline(
-        incident,
-        label=config.incident_label,
-        tz=tz,
-        include_events=config.include_events,
-        trusted_only=not config.include_untrusted_comments,
-        bot_logins=frozenset({BOT_LOGIN}),
-    )
+    timeline = _timeline(session, incident)
     for warning in timeline.warnings:
         reporter.warning(warning, title=f"pmaction: #{number} timeline")
     state = SyncState(repo=repo, incident=incident, timeline=timeline)
+    # Read before the first write: a missing template is a config error that should stop a run cleanly.
+    template = load_template(session)
     now = session.clock.now()
 
     # 1. The review milestone, created when the incident starts.
@@ -143,13 +225,17 @@ def sync(session: Session, number: int | None) -> None:
         owners=issue.assignees,
     )
     state.review = review
+    # A milestone made by an earlier run but no status comment: that run is still working (or crashed
+    # before commenting). Either way, check for a second status comment after posting ours.
+    own_status = find_status_comments(incident.comments, repo.full_name, number)
+    state.raced = review.adopted or (number in reviews and not own_status)
     state.reviews = {
         n: ReviewState(n, r.state, r.due_on, r.open_issues, r.closed_issues, r.html_url)
         for n, (_, r) in reviews.items()
     }
     if number in reviews:
         state.milestone = reviews[number][0]
-    elif created:
+    elif created or review.adopted:  # adopted: a concurrent run created it a moment ago
         state.milestone = session.github.repo.get_milestone(review.number)  # lazy: no request
         state.reviews[number] = ReviewState(number, review.state, review.due_on, 0, 0, review.html_url)
     if created:
@@ -175,6 +261,8 @@ def sync(session: Session, number: int | None) -> None:
         backlog=_lazy_backlog_placeholder(),
         dry_run=config.dry_run,
     )
+    if state.milestone is not None:
+        writer.expected_in_milestone = review.open_issues + review.closed_issues
     backlog_loaded = False
     # GitHub counts the milestone's issues for us: with none, there is no backlog to list.
     review_has_issues = review.open_issues + review.closed_issues > 0
@@ -192,19 +280,22 @@ def sync(session: Session, number: int | None) -> None:
             session.github, incident=number, label=config.action_label, milestone=state.milestone
         )
 
+    # What the public page would show from users' text is checked (and in block mode redacted) first.
+    _guard_public_page(session, state)
     # The page name and URL are known before writing, so backlog issues can link to the page.
-    state.page_name = page_file_name(issue, timeline.moments.announced, tz)
+    state.page_name = page_file_name(state.incident.issue, timeline.moments.announced, tz)
     state.page_url = wiki_page_url(session.ctx.server_url, repo.full_name, state.page_name)
     writer.page_url = state.page_url if repo.has_wiki else None
 
     body_decisions = _apply_items(body_items.agreed, writer, load_backlog, config.create_checked_items)
 
     # 3. The wiki: page (with its own action items), index, sidebar — one commit.
-    template = load_template(session)
     if not repo.has_wiki:
         state.wiki = wiki_disabled_outcome(repo.full_name)
     else:
-        state.wiki = _write_wiki(session, state, writer, load_backlog, template, now, review_has_issues)
+        state.wiki = _write_wiki(
+            session, state, writer, load_backlog, template, now, review_has_issues, gh_issue
+        )
     if state.wiki.status in ("pushed", "unchanged", "dry_run"):
         result.outputs["wiki_page_url"] = state.page_url or ""
         if state.wiki.status == "pushed":
@@ -213,6 +304,8 @@ def sync(session: Session, number: int | None) -> None:
             reporter.info(f"dry run: wiki diff\n{state.wiki.diff or '(no change)'}")
     else:
         result.fail(state.wiki.message)
+    if repo.has_wiki:
+        _report_findings(session, state)
 
     # 4. Link body items back to their issues and mirror their state (re-read the body first:
     #    someone may have edited it during this run).
@@ -270,7 +363,12 @@ def _apply_items(
             final.append(Decision(decision.item, "annotate" if number else "keep", number))
         else:
             final.append(decision)
-    return final
+    # A concurrent run made some of these too: ours are closed as duplicates, the items link the originals.
+    originals = writer.settle_duplicates()
+    return [
+        replace(d, number=originals[d.number]) if d.number in originals and d.action == "annotate" else d
+        for d in final
+    ]
 
 
 def apply_decisions(markdown: str, decisions: list[Decision]) -> str:
@@ -293,18 +391,26 @@ def _write_wiki(
     template: str | None,
     now: datetime,
     review_has_issues: bool,
+    gh_issue: GhIssue,
 ) -> WikiOutcome:
     config = session.config
     repo = state.repo
     issue = state.incident.issue
 
+    attempts: list[bool] = []  # per call of edit: did the page exist in that clone?
+
     def edit(files: dict[str, str]) -> dict[str, str]:
-        name = find_incident_page(files, repo.full_name, issue.number) or state.page_name or ""
+        found = find_incident_page(files, repo.full_name, issue.number)
+        if found and attempts and not attempts[0]:
+            state.raced = True  # our push was rejected and the page is there now: another run made it
+        attempts.append(found is not None)
+        name = found or state.page_name or ""
         state.page_name = name
         state.page_url = wiki_page_url(session.ctx.server_url, repo.full_name, name)
         existing = files.get(name)
         changes: dict[str, str] = {}
         if existing is not None:
+            _reread_if_page_is_newer(session, state, gh_issue, existing)
             page_items = parse_action_items(existing, origin="page", taxonomy=config.type_taxonomy)
             _warn_items(session, page_items, f"wiki page {name}")
             decisions = _apply_items(page_items.agreed, writer, load_backlog, config.create_checked_items)
@@ -437,6 +543,16 @@ def _update_issue_body(
         Decision(reparsed[d.item.raw], d.action, d.number) for d in decisions if d.item.raw in reparsed
     ]
     new_body = apply_decisions(body, remapped)
+    if len(new_body) > items_mod.BODY_LIMIT:
+        # GitHub would refuse the edit (422) on every rerun; the issues exist and the status comment lists
+        # them, so say how to get the links instead of failing the run.
+        session.reporter.warning(
+            f"the body of #{gh_issue.number} is too long to link its action items "
+            f"(GitHub allows {items_mod.BODY_LIMIT:,} characters): shorten it and re-run to add the links; "
+            "the items' issues are listed in the status comment meanwhile",
+            title="pmaction: action items",
+        )
+        return
     if new_body != body:
         with api_step(f"link action items in the body of issue #{gh_issue.number}"):
             fresh.edit(body=new_body)
@@ -455,14 +571,16 @@ def _upsert_status(session: Session, state: SyncState, writer: BacklogWriter, gh
         review_title=review.title if review and not review.planned else None,
         review_url=review.html_url if review else None,
         review_due=review.due_on.isoformat() if review and review.due_on else None,
-        backlog=sorted(
-            (entry.number, entry.title, entry.state) for entry in writer.backlog.by_number.values()
-        ),
+        backlog=sorted((entry.number, entry.title, entry.state) for entry in writer.backlog.shown),
         timeline=state.timeline,
         tz=session.config.tz,
     )
     body = render_status(view)
-    existing = find_status_comment(state.incident.comments, state.repo.full_name, issue.number)
+    full_name = state.repo.full_name
+    ours = find_status_comments(state.incident.comments, full_name, issue.number)
+    existing = ours[0] if ours else None
+    if len(ours) > 1 and not session.config.dry_run:
+        _delete_extra_status(session, ours)  # two racing runs each made one: free to spot, already read
     if existing is not None and existing.body == body:
         return  # checked first, so a dry run of an up-to-date incident plans nothing
     if session.config.dry_run:
@@ -475,6 +593,23 @@ def _upsert_status(session: Session, state: SyncState, writer: BacklogWriter, gh
         with api_step(f"create the status comment on #{issue.number}"):
             gh_issue.create_comment(body)
         session.result.done.append(f"created the status comment on #{issue.number}")
+        if state.raced or writer.raced:
+            # The other run may have posted one too: read the comments again (one request per 100
+            # comments, only in a race) and keep the oldest.
+            again = find_status_comments(session.github.comments(gh_issue), full_name, issue.number)
+            _delete_extra_status(session, again)
+
+
+def _delete_extra_status(session: Session, ours: list[Comment]) -> None:
+    """Keep the oldest status comment, delete the newer ones written by the same account (never a
+    person's comment that merely quotes our marker)."""
+    keep = ours[0]
+    for extra in ours[1:]:
+        if extra.author != keep.author:
+            continue
+        if not session.github.delete_comment(extra.id):  # only comments read in this run: no extra GET
+            continue
+        session.result.done.append(f"deleted duplicate status comment {extra.id} left by a concurrent run")
 
 
 def _summary(state: SyncState) -> str:
