@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,10 +71,9 @@ def http(sb: Sandbox, method: str, path: str, token: str | None = "ghs_full", **
     return requests.request(method, sb.api_url + path, headers=headers, timeout=10, **kw)
 
 
-def test_starting_a_sandbox_is_fast_and_stopping_frees_the_port(sandbox: Any) -> None:
-    began = time.monotonic()
+def test_a_started_sandbox_serves_its_scenario_under_the_api_prefix(sandbox: Any) -> None:
+    # How fast it starts is measured by bench/run.py, not asserted here.
     sb = sandbox(SCENARIO)
-    assert time.monotonic() - began < 0.5
     assert sb.api_url == sb.server_url + "/api/v3"
     assert sb.repo == "octo-org/octo-repo"
     with Sandbox.start(SCENARIO) as other:
