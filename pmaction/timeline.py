@@ -256,9 +256,17 @@ def body_entries(body: str, *, tz: tzinfo, default_date: date | None) -> tuple[l
 # --- entries from comments ----------------------------------------------------------------------------------
 
 
+# pmaction's own comments (status, reminders) end with their marker on a line of its own.
+_OWN_LAST_LINE = re.compile(r"^<!-- pmaction:(?:status|reminder) [^>]*-->$")
+
+
 def is_own_comment(comment: Comment, bot_logins: frozenset[str] = DEFAULT_BOT_LOGINS) -> bool:
-    """Comments written by pmaction (its bot login, or our hidden marker) are not observations."""
-    return comment.author in bot_logins or OWN_MARKER in comment.body
+    """Comments written by pmaction are not observations: its bot's, or (run with a person's token) one
+    that ends with our marker line. A person quoting a marker inside an observation is still heard."""
+    if comment.author in bot_logins or comment.author_is_bot:
+        return True
+    lines = comment.body.replace("\r\n", "\n").strip().split("\n")
+    return bool(_OWN_LAST_LINE.match(lines[-1].strip()))
 
 
 def _commands(body: str) -> list[str]:

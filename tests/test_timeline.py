@@ -269,11 +269,20 @@ def test_our_own_status_and_nag_comments_are_skipped() -> None:
             author="github-actions[bot]",
             bot=True,
         ),
-        comment(2, "Review due <!-- pmaction:nag -->", at(10, 1), association="OWNER"),
+        # Run with a person's token: our reminder is authored by them, and ends with our marker line.
+        comment(
+            2,
+            "### Post-mortem review overdue\n\n"
+            "<!-- pmaction:reminder review=1 kind=overdue at=2026-05-10T09:00:00Z -->",
+            at(10, 1),
+            association="OWNER",
+        ),
         comment(3, "real observation", at(10, 2)),
+        # A person quoting a marker inside an observation is still heard (the page escapes it).
+        comment(4, "the bot wrote <!-- pmaction:status acme/shop#7 --> twice", at(10, 3)),
     ]
     entries, _ = comment_entries(comments, tz=UTC, default_date=None)
-    assert texts(entries) == ["real observation"]
+    assert texts(entries) == ["real observation", "the bot wrote <!-- pmaction:status acme/shop#7 --> twice"]
 
 
 # --- events -------------------------------------------------------------------------------------------------
