@@ -179,6 +179,10 @@ def nag(session: Session, number: int | None) -> None:
     )
     report.statuses = statuses
     pending = [s for s in statuses if s.state in ("soon", "overdue")]
+    overdue_count = sum(1 for s in pending if s.state == "overdue")
+    reporter.info(
+        f"{len(statuses)} open review(s): {overdue_count} overdue, {len(pending) - overdue_count} coming up"
+    )
     reminders: dict[int, list[Reminder]] = {}
     if pending:
         window = max(config.remind_before_days, config.nag_interval_days) + 1

@@ -19,7 +19,7 @@ from github.Issue import Issue as GhIssue
 from github.Milestone import Milestone
 
 from pmaction import items as items_mod
-from pmaction.backlog import BacklogWriter, Decision, decide, list_backlog
+from pmaction.backlog import Backlog, BacklogWriter, Decision, decide, list_backlog
 from pmaction.engine import Session, command
 from pmaction.errors import ConfigError, PmactionError
 from pmaction.gh import BOT_LOGIN, api_step
@@ -204,6 +204,10 @@ def sync(session: Session, number: int | None) -> None:
     timeline = _timeline(session, incident)
     for warning in timeline.warnings:
         reporter.warning(warning, title=f"pmaction: #{number} timeline")
+    reporter.info(
+        f"#{number} {issue.title}: {len(incident.comments)} comment(s), {len(incident.events)} event(s), "
+        f"{len(timeline.entries)} timeline entries"
+    )
     state = SyncState(repo=repo, incident=incident, timeline=timeline)
     # Read before the first write: a missing template is a config error that should stop a run cleanly.
     template = load_template(session)
@@ -238,6 +242,10 @@ def sync(session: Session, number: int | None) -> None:
     elif created or review.adopted:  # adopted: a concurrent run created it a moment ago
         state.milestone = session.github.repo.get_milestone(review.number)  # lazy: no request
         state.reviews[number] = ReviewState(number, review.state, review.due_on, 0, 0, review.html_url)
+    reporter.info(
+        f"review milestone: {review.title!r}, due {review.due_on} "
+        f"({'created' if created else 'planned' if review.planned else 'found'})"
+    )
     if created:
         result.done.append(
             f"created review milestone [{review.title}]({review.html_url}), due {review.due_on}"
@@ -258,7 +266,7 @@ def sync(session: Session, number: int | None) -> None:
         base_label=config.action_label,
         severity_label=_severity_label(issue.labels),
         milestone=state.milestone,
-        backlog=_lazy_backlog_placeholder(),
+        backlog=Backlog(),  # filled by load_backlog() only when items need it
         dry_run=config.dry_run,
     )
     if state.milestone is not None:
@@ -296,6 +304,7 @@ def sync(session: Session, number: int | None) -> None:
         state.wiki = _write_wiki(
             session, state, writer, load_backlog, template, now, review_has_issues, gh_issue
         )
+    reporter.info(f"wiki: {state.wiki.status} ({state.page_name})")
     if state.wiki.status in ("pushed", "unchanged", "dry_run"):
         result.outputs["wiki_page_url"] = state.page_url or ""
         if state.wiki.status == "pushed":
@@ -316,6 +325,7 @@ def sync(session: Session, number: int | None) -> None:
 
     # 6. Outputs and summary.
     created_numbers = [made.number for made in writer.created]
+    reporter.info(f"backlog: {writer.backlog.total} issue(s), {len(created_numbers)} created in this run")
     if state.review is not None and not state.review.planned:
         result.outputs["milestone_number"] = str(state.review.number)
     result.outputs["created_issues"] = json.dumps(created_numbers)
@@ -324,12 +334,6 @@ def sync(session: Session, number: int | None) -> None:
     for title in writer.planned:
         result.done.append(f"would create backlog issue '{title}'")
     result.summary.insert(0, _summary(state))
-
-
-def _lazy_backlog_placeholder():  # type: ignore[no-untyped-def]
-    from pmaction.backlog import Backlog
-
-    return Backlog()
 
 
 def _severity_label(labels: tuple[str, ...]) -> str | None:
