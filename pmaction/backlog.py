@@ -164,6 +164,7 @@ class BacklogWriter:
     dry_run: bool = False
     created: list[BacklogIssue] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
+    planned_labels: list[str] = field(default_factory=list)
     # Issues the milestone held when this run listed it: more after our own create means a racing run.
     expected_in_milestone: int | None = None
     raced: bool = False
@@ -197,6 +198,13 @@ class BacklogWriter:
         if self.dry_run:
             if title not in self.planned:
                 self.planned.append(title)
+                # Reading the labels is allowed in a dry run: it tells which ones the run would create.
+                if self._labels is None:
+                    self._labels = self.github.labels()
+                labels = backlog_labels(item, base_label=self.base_label, severity_label=self.severity_label)
+                for name in labels:
+                    if name.lower() not in self._labels and name not in self.planned_labels:
+                        self.planned_labels.append(name)
             return None
         owners = [owner for owner in item.owners]
         assignees = [owner for owner in owners if self.assignable(owner)]

@@ -331,6 +331,8 @@ def sync(session: Session, number: int | None) -> None:
     result.outputs["created_issues"] = json.dumps(created_numbers)
     for made in writer.created:
         result.done.append(f"created backlog issue #{made.number} {made.title}")
+    for name in writer.planned_labels:
+        result.done.append(f"would create label '{name}'")
     for title in writer.planned:
         result.done.append(f"would create backlog issue '{title}'")
     result.summary.insert(0, _summary(state))

@@ -376,6 +376,8 @@ def test_a_dry_run_writes_nothing_and_lists_what_it_would_do(sandbox: SandboxFac
     done = "\n".join(run.result.done)
     assert "would create review milestone 'Post-mortem review: #12" in done
     assert "would create backlog issue 'Add a replica lag alarm'" in done
+    for label in ("postmortem-action", "type:detect", "priority:P1"):
+        assert f"would create label '{label}'" in done
     assert "would create the status comment" in done
     [diff] = [m for m in run.reporter.of("info") if m.startswith("dry run: wiki diff")]
     assert "+++ b/Postmortem-2026-03-01-12-DB-outage-primary-failover-took-40-minutes.md" in diff
