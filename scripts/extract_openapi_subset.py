@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from npm_tarball import npm_pack_member  # scripts/ is on sys.path when a script runs
 
 PACKAGE = "@octokit/openapi"
 VERSION = "23.0.2"
@@ -88,19 +88,7 @@ DATA_KEYS = frozenset({"value", "default", "enum"})
 
 
 def npm_pack(workdir: Path) -> Path:
-    """Fetch the pinned tarball with npm (the registry is the only network this needs) and unpack the spec."""
-    subprocess.run(
-        ["npm", "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(workdir), "--silent"],
-        check=True,
-        cwd=workdir,
-    )
-    tarballs = sorted(workdir.glob("octokit-openapi-*.tgz"))
-    if not tarballs:
-        raise SystemExit(f"npm pack produced no tarball in {workdir}")
-    with tarfile.open(tarballs[0]) as tar:
-        member = tar.getmember(MEMBER)
-        tar.extractall(workdir, members=[member], filter="data")
-    return workdir / MEMBER
+    return npm_pack_member(PACKAGE, VERSION, MEMBER, workdir)
 
 
 def iter_refs(node: Any) -> Iterator[str]:

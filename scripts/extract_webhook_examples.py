@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from npm_tarball import npm_pack_member  # scripts/ is on sys.path when a script runs
 
 PACKAGE = "@octokit/webhooks-examples"
 VERSION = "7.6.1"
@@ -46,17 +46,7 @@ CLOSED_AT = "2019-05-15T15:25:00Z"
 
 
 def npm_pack(workdir: Path) -> Path:
-    subprocess.run(
-        ["npm", "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(workdir), "--silent"],
-        check=True,
-        cwd=workdir,
-    )
-    tarballs = sorted(workdir.glob("octokit-webhooks-examples-*.tgz"))
-    if not tarballs:
-        raise SystemExit(f"npm pack produced no tarball in {workdir}")
-    with tarfile.open(tarballs[0]) as tar:
-        tar.extractall(workdir, members=[tar.getmember(MEMBER)], filter="data")
-    return workdir / MEMBER
+    return npm_pack_member(PACKAGE, VERSION, MEMBER, workdir)
 
 
 def file_name(event: str, action: str | None) -> str:

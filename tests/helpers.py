@@ -14,6 +14,7 @@ from pmaction.engine import Event, Result, RunContext, run
 from pmaction.page import PAGE_MARKER_RE
 from pmaction.reporter import CollectingReporter
 from pmaction.sandbox import Sandbox
+from pmaction.sandbox.events import load_payload, retarget_payload
 
 REPO = "octo-org/octo-repo"
 
@@ -204,3 +205,15 @@ class Person:
 
     def reopen(self, number: int) -> dict[str, Any]:
         return self.edit_issue(number, state="open")
+
+
+def labeled_payload(sb: Sandbox, number: int = 12) -> dict[str, Any]:
+    """A real `issues.labeled` webhook payload (npm @octokit/webhooks-examples) aimed at a sandbox issue."""
+    return retarget_payload(
+        load_payload("issues.labeled"),
+        full_name=sb.repo,
+        issue=Person(sb, sb.token).issue(number),
+        server_url=sb.server_url,
+        api_url=sb.api_url,
+        label="incident",
+    )

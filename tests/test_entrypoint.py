@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from helpers import labeled_payload
+
 from pmaction.demo import run_action, run_demo
-from pmaction.sandbox.events import load_payload, retarget_payload
 
 INCIDENT = {
     "now": "2026-03-01T10:00:00Z",
@@ -26,20 +27,6 @@ INCIDENT = {
         }
     ],
 }
-
-
-def labeled_payload(sb: Any, number: int = 12) -> dict[str, Any]:
-    issue = sb.repo_state()["issues"]
-    rest = next(i for i in issue if i["number"] == number)
-    rest = {key: value for key, value in rest.items() if key not in ("comments", "events")}
-    return retarget_payload(
-        load_payload("issues.labeled"),
-        full_name=sb.repo,
-        issue=rest,
-        server_url=sb.server_url,
-        api_url=sb.api_url,
-        label="incident",
-    )
 
 
 def test_a_labeled_event_runs_to_a_clean_end_with_outputs_and_summary(sandbox: Any, tmp_path: Path) -> None:
@@ -90,7 +77,9 @@ def test_an_unsupported_event_is_refused_with_the_events_it_handles(sandbox: Any
 
 def test_a_bad_input_stops_before_any_request(sandbox: Any, tmp_path: Path) -> None:
     sb = sandbox(INCIDENT)
-    outcome = run_action(sb, "issues", labeled_payload(sb), tmp_path, inputs={"review_after": "soon"})
+    payload = labeled_payload(sb)
+    sb.clear_requests()
+    outcome = run_action(sb, "issues", payload, tmp_path, inputs={"review_after": "soon"})
     assert outcome.code == 1
     assert "review_after: 'soon' is not a period" in outcome.stdout
     assert sb.requests() == []

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import Person, scenario
+from helpers import labeled_payload, scenario
 
 from pmaction.demo import RunOutcome, run_action
 from pmaction.sandbox import Sandbox
-from pmaction.sandbox.events import load_payload, retarget_payload
 
 BODY = (
     "Primary database went away.\n\n### Action items\n\n- [ ] Write a failover runbook @alice #prevent P1\n"
@@ -27,18 +26,6 @@ def secret_forms(token: str) -> list[str]:
     """Every way a careless program could write the token: raw, in a URL, as a Basic header."""
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
     return [token, basic, base64.b64encode(token.encode()).decode()]
-
-
-def labeled(sb: Sandbox, number: int) -> dict[str, Any]:
-    issue = Person(sb, sb.token).issue(number)
-    return retarget_payload(
-        load_payload("issues.labeled"),
-        full_name=sb.repo,
-        issue=issue,
-        server_url=sb.server_url,
-        api_url=sb.api_url,
-        label="incident",
-    )
 
 
 def run_in_child(
@@ -85,7 +72,7 @@ def test_a_successful_run_never_writes_the_token(
 ) -> None:
     sb = start(scenario(issue={"body": BODY}))
 
-    outcome = run_in_child(sb, tmp_path, monkeypatch, labeled(sb, 12))
+    outcome = run_in_child(sb, tmp_path, monkeypatch, labeled_payload(sb, 12))
 
     assert outcome.code == 0, outcome.stdout
     assert len(sb.repo_state()["wiki"]["commits"]) == 2  # it did push: the commit was checked too
@@ -98,7 +85,7 @@ def test_a_run_failing_on_a_missing_wiki_never_writes_the_token(
 ) -> None:
     sb = start("wiki-missing")
 
-    outcome = run_in_child(sb, tmp_path, monkeypatch, labeled(sb, 1))
+    outcome = run_in_child(sb, tmp_path, monkeypatch, labeled_payload(sb, 1))
 
     assert outcome.code == 1
     assert "open the repository's Wiki tab once" in outcome.stdout
@@ -110,7 +97,7 @@ def test_a_run_failing_on_the_api_and_the_git_server_never_writes_the_token(
     start: Callable[..., Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sb = start(scenario(issue={"body": BODY}))
-    payload = labeled(sb, 12)
+    payload = labeled_payload(sb, 12)
     sb.add_faults(
         [
             {"method": "*", "route": "git:info-refs", "kind": "status", "status": 500, "times": 1},
