@@ -30,7 +30,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
         if partial is not None:
             for name, value in partial.outputs.items():
                 runner.set_output(name, value)
-            partial.fail(f"{exc} (the steps after this one did not run: re-run to finish them)")
+            partial.fail(f"{exc} (re-run to finish: what was done is found again, not repeated)")
             runner.add_summary(partial.summary_markdown())
         else:
             runner.add_summary(f"### pmaction failed\n\n{exc}\n")

@@ -18,6 +18,7 @@ from github import GithubException
 from github.Issue import Issue as GhIssue
 from github.Milestone import Milestone
 
+from pmaction.errors import PmactionError
 from pmaction.gh import GitHub, api_step, issue_from_payload, payload_of, translate
 from pmaction.items import (
     LABEL_STYLE,
@@ -164,6 +165,8 @@ class BacklogWriter:
     dry_run: bool = False
     created: list[BacklogIssue] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
+    # Set when creating failed (or cannot be done safely): no further issue is created in this run.
+    blocked: PmactionError | None = None
     planned_labels: list[str] = field(default_factory=list)
     # Issues the milestone held when this run listed it: more after our own create means a racing run.
     expected_in_milestone: int | None = None

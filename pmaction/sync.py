@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import TypeVar
 
 from github.Issue import Issue as GhIssue
 from github.Milestone import Milestone
@@ -48,10 +49,13 @@ from pmaction.report import (
     set_facts_line,
 )
 from pmaction.review import Review, ensure_review, list_reviews
+from pmaction.review_dates import milestone_title
 from pmaction.status import StatusView, find_status_comments, render_status
 from pmaction.timeline import Timeline, build_timeline, severity
 from pmaction.times import format_duration
 from pmaction.wiki import WikiOutcome, update_wiki, wiki_disabled_outcome, wiki_remote
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -215,19 +219,23 @@ def sync(session: Session, number: int | None) -> None:
 
     # 1. The review milestone, created when the incident starts.
     start = incident_start(timeline, issue.created_at)
+    failures: list[PmactionError] = []
     reviews = list_reviews(session.github)
-    review, created = ensure_review(
-        session.github,
-        incident=number,
-        incident_title=issue.title,
-        incident_url=issue.html_url,
-        start=start.astimezone(tz).date(),
-        review_after=config.review_after,
-        page_url=None,
-        dry_run=config.dry_run,
-        existing=reviews,
-        owners=issue.assignees,
-    )
+    review, created = _step(
+        failures,
+        lambda: ensure_review(
+            session.github,
+            incident=number,
+            incident_title=issue.title,
+            incident_url=issue.html_url,
+            start=start.astimezone(tz).date(),
+            review_after=config.review_after,
+            page_url=None,
+            dry_run=config.dry_run,
+            existing=reviews,
+            owners=issue.assignees,
+        ),
+    ) or (_unscheduled(number, issue.title), False)
     state.review = review
     # A milestone made by an earlier run but no status comment: that run is still working (or crashed
     # before commenting). Either way, check for a second status comment after posting ours.
@@ -250,7 +258,7 @@ def sync(session: Session, number: int | None) -> None:
         result.done.append(
             f"created review milestone [{review.title}]({review.html_url}), due {review.due_on}"
         )
-    elif review.planned:
+    elif review.planned and config.dry_run:
         result.done.append(f"would create review milestone '{review.title}', due {review.due_on}")
 
     # 2. Action items in the issue body.
@@ -271,6 +279,9 @@ def sync(session: Session, number: int | None) -> None:
     )
     if state.milestone is not None:
         writer.expected_in_milestone = review.open_issues + review.closed_issues
+    elif failures:
+        # No milestone: an issue created now could not be found by the next run's listing.
+        writer.blocked = failures[0]
     backlog_loaded = False
     # GitHub counts the milestone's issues for us: with none, there is no backlog to list.
     review_has_issues = review.open_issues + review.closed_issues > 0
@@ -318,10 +329,10 @@ def sync(session: Session, number: int | None) -> None:
 
     # 4. Link body items back to their issues and mirror their state (re-read the body first:
     #    someone may have edited it during this run).
-    _update_issue_body(session, gh_issue, body_decisions, writer)
+    _step(failures, lambda: _update_issue_body(session, gh_issue, body_decisions, writer))
 
     # 5. The status comment.
-    _upsert_status(session, state, writer, gh_issue)
+    _step(failures, lambda: _upsert_status(session, state, writer, gh_issue))
 
     # 6. Outputs and summary.
     created_numbers = [made.number for made in writer.created]
@@ -336,6 +347,27 @@ def sync(session: Session, number: int | None) -> None:
     for title in writer.planned:
         result.done.append(f"would create backlog issue '{title}'")
     result.summary.insert(0, _summary(state))
+    # Every step ran that could; now say what did not, in one line each, and fail the run.
+    if writer.blocked is not None and writer.blocked not in failures:
+        failures.append(writer.blocked)
+    if failures:
+        for extra in failures[1:]:
+            result.fail(str(extra))
+        raise failures[0]
+
+
+def _step(failures: list[PmactionError], action: Callable[[], T]) -> T | None:
+    """Run one step; a failure is kept for the end so the other steps still happen."""
+    try:
+        return action()
+    except PmactionError as exc:
+        failures.append(exc)
+        return None
+
+
+def _unscheduled(number: int, title: str) -> Review:
+    """Stands in for a milestone that could not be read or created (the page says "not scheduled")."""
+    return Review(0, milestone_title(number, title), "", None, "open", 0, 0, number, planned=True)
 
 
 def _severity_label(labels: tuple[str, ...]) -> str | None:
@@ -364,9 +396,17 @@ def _apply_items(
     decisions = decide(agreed, writer.backlog, create_checked=create_checked, state_of=writer.state_of)
     final: list[Decision] = []
     for decision in decisions:
-        if decision.action == "create":
-            number = writer.ensure(decision.item)
+        if decision.action == "create" and writer.blocked is None:
+            try:
+                number = writer.ensure(decision.item)
+            except PmactionError as exc:
+                # Stop creating (GitHub is failing) but finish the page and the status comment; the
+                # rerun finds what landed by its marker and creates the rest.
+                writer.blocked = exc
+                number = None
             final.append(Decision(decision.item, "annotate" if number else "keep", number))
+        elif decision.action == "create":
+            final.append(Decision(decision.item, "keep"))
         else:
             final.append(decision)
     # A concurrent run made some of these too: ours are closed as duplicates, the items link the originals.

@@ -9,6 +9,7 @@ import pytest
 from conftest import SandboxFactory
 from helpers import (
     Person,
+    backlog_issues,
     incident_page,
     issue_state,
     run_event,
@@ -426,3 +427,25 @@ def test_a_pull_request_number_is_a_one_line_error(sandbox: SandboxFactory) -> N
     assert "\n" not in str(caught.value)
     assert writes(sb) == 0
     assert issue_state(sb, 13)["comments"] == []
+
+
+def test_a_failed_step_does_not_stop_the_others(sandbox: SandboxFactory) -> None:
+    body = "What happened.\n\n## Action items\n\n- [ ] Add a replica lag alarm @alice #detect P1\n"
+    sb = sandbox(scenario(issue={"body": body}))
+    sb.add_faults(
+        [{"method": "POST", "route": "/repos/{owner}/{repo}/issues", "kind": "status", "status": 502}]
+    )
+
+    with pytest.raises(PmactionError) as caught:
+        run_sync(sb, 12)
+
+    assert "create the backlog issue 'Add a replica lag alarm'" in str(caught.value)
+    done = "\n".join(caught.value.partial.done)
+    assert "created review milestone" in done
+    assert "updated the wiki page" in done
+    assert "created the status comment" in done
+    assert incident_page(sb)[1].count("Add a replica lag alarm") == 1
+    assert backlog_issues(sb) == []
+    sb.clear_faults()
+    assert run_sync(sb, 12).result.exit_code == 0
+    assert len(backlog_issues(sb)) == 1
