@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TypeVar
 
 from github.Issue import Issue as GhIssue
@@ -52,7 +52,7 @@ from pmaction.review import Review, ensure_review, list_reviews
 from pmaction.review_dates import milestone_title
 from pmaction.status import StatusView, find_status_comments, render_status
 from pmaction.timeline import Timeline, build_timeline, severity
-from pmaction.times import format_duration
+from pmaction.times import format_duration, format_time
 from pmaction.wiki import WikiOutcome, update_wiki, wiki_disabled_outcome, wiki_remote
 
 T = TypeVar("T")
@@ -346,7 +346,7 @@ def sync(session: Session, number: int | None) -> None:
         result.done.append(f"would create label '{name}'")
     for title in writer.planned:
         result.done.append(f"would create backlog issue '{title}'")
-    result.summary.insert(0, _summary(state))
+    result.summary.insert(0, _summary(state, tz))
     # Every step ran that could; now say what did not, in one line each, and fail the run.
     if writer.blocked is not None and writer.blocked not in failures:
         failures.append(writer.blocked)
@@ -658,7 +658,7 @@ def _delete_extra_status(session: Session, ours: list[Comment]) -> None:
         session.result.done.append(f"deleted duplicate status comment {extra.id} left by a concurrent run")
 
 
-def _summary(state: SyncState) -> str:
+def _summary(state: SyncState, tz: tzinfo) -> str:
     issue = state.incident.issue
     moments = state.timeline.moments
     durations = state.timeline.durations
@@ -668,8 +668,10 @@ def _summary(state: SyncState) -> str:
         "| | |",
         "|---|---|",
         f"| Timeline entries | {len(state.timeline.entries)} |",
-        f"| Announced | {moments.announced.isoformat() if moments.announced else 'n/a'} |",
-        f"| Declared over | {moments.declared_over.isoformat() if moments.declared_over else 'not yet'} |",
+        f"| Announced | {format_time(moments.announced, tz)} |",
+        "| Declared over | "
+        + (format_time(moments.declared_over, tz) if moments.declared_over else "not yet")
+        + " |",
         f"| Time to detect | {format_duration(durations.time_to_detect)} |",
         f"| Time to mitigate | {format_duration(durations.time_to_mitigate)} |",
         f"| Total duration | {format_duration(durations.total)} |",
