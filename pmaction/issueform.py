@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from pmaction.markdown import Fences
+
 NO_RESPONSE = "_No response_"
 
 _HEADING = re.compile(r"^ {0,3}(?P<hashes>#{1,6})[ \t]+(?P<title>.*?)(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 _CHECKBOX = re.compile(r"^(?P<lead>\s*[-*+][ \t]+)\[(?P<mark>[ xX])\](?P<rest>.*)$")
 # "Started: 2026-03-01", "- **Started:** ...", "**Started**: ..." (the key is at most a few words).
 _KEY_VALUE = re.compile(
@@ -31,24 +32,9 @@ def normalise_key(text: str) -> str:
 
 def iter_lines(body: str) -> Iterator[tuple[str, bool]]:
     """Each line of ``body`` with whether it lies inside a fenced code block (fence lines count as inside)."""
-    fence: str | None = None
+    fences = Fences()
     for line in body.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        match = _FENCE.match(line)
-        if fence is None and match:
-            fence = match["fence"]
-            yield line, True
-        elif fence is not None:
-            # A fence closes with the same character, at least as long, and nothing else on the line.
-            if (
-                match
-                and match["fence"][0] == fence[0]
-                and len(match["fence"]) >= len(fence)
-                and (line.strip().strip(fence[0]) == "")
-            ):
-                fence = None
-            yield line, True
-        else:
-            yield line, False
+        yield line, fences.inside(line)
 
 
 def heading(line: str) -> tuple[int, str] | None:

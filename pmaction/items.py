@@ -16,6 +16,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from pmaction.markdown import ATX, Fences
+
 DEFAULT_TAXONOMY = ("mitigate", "prevent", "detect", "process", "test")
 
 # GitHub's limits (issue titles 256 characters, bodies 65,536).
@@ -60,13 +62,11 @@ class ItemsParse:
 
 # --- Reading the document structure ---------------------------------------------------------------------
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 # A line that is only bold text ("**Action items:**") is used as a heading in many issue bodies.
 _BOLD_LINE = re.compile(r"^ {0,3}(\*\*|__)(.+?)\1[ \t]*:?[ \t]*$")
 # Bold-line pseudo-headings rank below every real heading.
 _BOLD_LEVEL = 7
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _TASK = re.compile(r"^(?P<lead>[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?P<box>[ xX])\](?:[ \t]+(?P<text>.*))?$")
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?P<text>.*\S)")
 _BEGIN_BLOCK = re.compile(r"^\s*<!--\s*pmaction:begin\s+(?P<name>[\w-]+)\s*-->\s*$")
@@ -106,14 +106,12 @@ def _content_lines(markdown: str) -> Iterator[_Line]:
     """Lines outside code fences, HTML comments and our generated blocks, with the section they sit in."""
     lines = [_strip_cr(line) for line in _split(markdown)]
     stack: list[tuple[int, str | None]] = []  # (heading level, kind) of the enclosing headings
-    fence: str | None = None
+    fences = Fences()
     in_comment = False
     block: str | None = None
     for index, text in enumerate(lines):
-        if fence is not None:
-            stripped = text.strip()
-            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
-                fence = None
+        if fences.open is not None:
+            fences.inside(text)
             continue
         if in_comment:
             in_comment = "-->" not in text
@@ -127,9 +125,7 @@ def _content_lines(markdown: str) -> Iterator[_Line]:
         if begin:
             block = begin.group("name")
             continue
-        opened = _FENCE.match(text)
-        if opened:
-            fence = opened.group(1)
+        if fences.inside(text):  # opens a fence
             continue
         start = text.find("<!--")
         if start >= 0 and "-->" not in text[start:]:
@@ -146,9 +142,9 @@ def _content_lines(markdown: str) -> Iterator[_Line]:
 
 
 def _heading(text: str, following: str | None) -> tuple[int | None, str]:
-    atx = _ATX.match(text)
+    atx = ATX.match(text)
     if atx:
-        return len(atx.group(1)), atx.group(2) or ""
+        return len(atx["hashes"]), atx["text"] or ""
     if (
         following is not None
         and text.strip()

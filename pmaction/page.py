@@ -43,6 +43,7 @@ from urllib.parse import quote
 from jinja2 import ChainableUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
+from pmaction.markdown import ATX, Fences
 from pmaction.model import Issue, Repo
 from pmaction.timeline import Entry, Timeline
 from pmaction.times import format_duration, format_time, parse_time
@@ -65,8 +66,6 @@ _ROW_MARKER = re.compile(
     r"^(?P<body>.*?)[ \t]*<!-- pmaction:e (?P<key>[\w.:-]+) h=(?P<hash>[0-9a-f]{10}) -->[ \t]*\|?[ \t]*$"
 )
 _INDEX_MARKER = re.compile(r"<!-- pmaction:i (?P<repo>[^\s#]+)#(?P<number>\d+) -->[ \t]*\|?[ \t]*$")
-_ATX = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 _SEPARATOR = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 # C0/C1 controls (tab and newline are handled first) and bidi overrides that could disguise text.
@@ -373,15 +372,13 @@ def _norm_heading(text: str) -> str:
 
 def _scan(lines: Sequence[str]) -> _Layout:
     layout = _Layout()
-    fence: str | None = None
+    fences = Fences()
     index = 0
     while index < len(lines):
         text = _plain(lines[index])
-        if fence is not None:
+        if fences.open is not None:
+            fences.inside(text)
             layout.hidden.add(index)
-            stripped = text.strip()
-            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
-                fence = None
             index += 1
             continue
         begin = _BEGIN.match(text)
@@ -392,13 +389,11 @@ def _scan(lines: Sequence[str]) -> _Layout:
                 layout.hidden.update(range(index, end + 1))
                 index = end + 1
                 continue
-        opened = _FENCE.match(text)
-        if opened:
-            fence = opened["fence"]
+        if fences.inside(text):  # opens a fence
             layout.hidden.add(index)
             index += 1
             continue
-        heading = _ATX.match(text)
+        heading = ATX.match(text)
         if heading:
             layout.headings.append((index, len(heading["hashes"]), _norm_heading(heading["text"] or "")))
         index += 1
@@ -427,7 +422,7 @@ def _section_end(layout: _Layout, heading_index: int, level: int, total: int) ->
 
 def _is_row(line: str) -> bool:
     text = _plain(line)
-    return bool(text.strip()) and bool(_CELL_SPLIT.search(text)) and not _ATX.match(text)
+    return bool(text.strip()) and bool(_CELL_SPLIT.search(text)) and not ATX.match(text)
 
 
 def _table_in(lines: Sequence[str], layout: _Layout, start: int, stop: int) -> tuple[int, int] | None:
@@ -624,7 +619,7 @@ def _insert_block(
     layout = _scan(lines)
     target: int | None = None
     if heading_line is not None:
-        match = _ATX.match(_plain(heading_line))
+        match = ATX.match(_plain(heading_line))
         wanted = _norm_heading(match["text"] or "") if match else ""
         for index, other_level, text in layout.headings:
             if other_level == level and (text == wanted or level == 1):

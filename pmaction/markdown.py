@@ -1,0 +1,34 @@
+"""The bits of Markdown structure pmaction reads: fenced code blocks and ATX headings.
+
+The issue-form reader, the action-item parser and the page merge all skip code fences (a ``###`` or a
+task item inside a pasted log is content, not structure); they share this one rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Any indentation opens a fence: inside list items fences are indented, and reading a pasted log as
+# structure would be worse than treating an odd indented block as code.
+FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
+ATX = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
+
+
+class Fences:
+    """Feed lines in order; tells which belong to a fenced code block (the fence lines included)."""
+
+    def __init__(self) -> None:
+        self.open: str | None = None
+
+    def inside(self, line: str) -> bool:
+        match = FENCE.match(line)
+        if self.open is None:
+            if match is None:
+                return False
+            self.open = match["fence"]
+            return True
+        # A fence closes with the same character, at least as long, and nothing else on the line.
+        stripped = line.strip()
+        if stripped.startswith(self.open) and set(stripped) == {self.open[0]}:
+            self.open = None
+        return True
