@@ -27,6 +27,10 @@ def network_guard(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
+    # GitHub itself is never reachable: until a test starts a sandbox, the API and server URLs point at a
+    # closed loopback port, so code that forgot to take them from the run fails fast instead of leaving.
+    monkeypatch.setenv("GITHUB_API_URL", DEAD_PROXY + "/api/v3")
+    monkeypatch.setenv("GITHUB_SERVER_URL", DEAD_PROXY)
     monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("HOME", str(home))
@@ -38,7 +42,7 @@ def network_guard(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxFactory]:
+def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxFactory]:
     """``sandbox(scenario_dict_or_path, **kw)`` starts a sandbox; all are stopped at teardown.
 
     At teardown every request made to it and every response it gave are checked against GitHub's
@@ -50,6 +54,8 @@ def sandbox() -> Iterator[SandboxFactory]:
     def start(scenario: dict[str, Any] | str | Path, *, conformance: bool = True, **kw: Any) -> Sandbox:
         sb = Sandbox.start(scenario, **kw)
         started.append((sb, conformance))
+        monkeypatch.setenv("GITHUB_API_URL", sb.api_url)
+        monkeypatch.setenv("GITHUB_SERVER_URL", sb.server_url)
         return sb
 
     yield start
