@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from pmaction.markdown import ATX, Fences
+from pmaction.markdown import ATX, Fences, strip_cr
 
 DEFAULT_TAXONOMY = ("mitigate", "prevent", "detect", "process", "test")
 
@@ -88,10 +88,6 @@ def _split(markdown: str) -> list[str]:
     return markdown.split("\n")
 
 
-def _strip_cr(line: str) -> str:
-    return line[:-1] if line.endswith("\r") else line
-
-
 def _heading_kind(text: str) -> str | None:
     cleaned = re.sub(r"[*_`:]", " ", text)
     # "Proposed action items" is a list of proposals, so proposals win.
@@ -104,7 +100,7 @@ def _heading_kind(text: str) -> str | None:
 
 def _content_lines(markdown: str) -> Iterator[_Line]:
     """Lines outside code fences, HTML comments and our generated blocks, with the section they sit in."""
-    lines = [_strip_cr(line) for line in _split(markdown)]
+    lines = [strip_cr(line) for line in _split(markdown)]
     stack: list[tuple[int, str | None]] = []  # (heading level, kind) of the enclosing headings
     fences = Fences()
     in_comment = False
@@ -366,7 +362,7 @@ def annotate(markdown: str, item: ActionItem, number: int) -> tuple[str, bool]:
     index = _locate(markdown, item)
     if index is None:
         return markdown, False
-    text = _strip_cr(_split(markdown)[index])
+    text = strip_cr(_split(markdown)[index])
     existing = _REF.search(text)
     if existing:
         # Already linked: to this issue is fine; never overwrite a link to another one.
@@ -380,7 +376,7 @@ def set_checked(markdown: str, item: ActionItem, checked: bool) -> tuple[str, bo
     index = _locate(markdown, item)
     if index is None:
         return markdown, False
-    text = _strip_cr(_split(markdown)[index])
+    text = strip_cr(_split(markdown)[index])
     task = _TASK.match(text)
     if task is None:
         return markdown, False

@@ -14,6 +14,11 @@ FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 ATX = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
 
 
+def strip_cr(line: str) -> str:
+    """A line split on "\\n" without the "\\r" a CRLF page leaves on it (the wiki's web editor saves CRLF)."""
+    return line[:-1] if line.endswith("\r") else line
+
+
 class Fences:
     """Feed lines in order; tells which belong to a fenced code block (the fence lines included)."""
 

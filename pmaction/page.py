@@ -43,7 +43,7 @@ from urllib.parse import quote
 from jinja2 import ChainableUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from pmaction.markdown import ATX, Fences
+from pmaction.markdown import ATX, Fences, strip_cr
 from pmaction.model import Issue, Repo
 from pmaction.timeline import Entry, Timeline
 from pmaction.times import format_duration, format_time, parse_time
@@ -170,7 +170,7 @@ def find_incident_page(files: Mapping[str, str], full_name: str, number: int) ->
     for name in sorted(files):
         if not name.endswith(".md"):
             continue
-        first = _plain(files[name].split("\n", 1)[0]).lstrip("\ufeff")
+        first = strip_cr(files[name].split("\n", 1)[0]).lstrip("\ufeff")
         match = PAGE_MARKER_RE.match(first)
         if match and match["repo"].lower() == full_name.lower() and int(match["number"]) == number:
             return name
@@ -355,10 +355,6 @@ def _render(ctx: PageContext, template_text: str | None, template_name: str) -> 
 # --- Reading a page's structure ----------------------------------------------------------------------------
 
 
-def _plain(line: str) -> str:
-    return line[:-1] if line.endswith("\r") else line
-
-
 @dataclass
 class _Layout:
     blocks: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (begin, end) line indexes
@@ -375,7 +371,7 @@ def _scan(lines: Sequence[str]) -> _Layout:
     fences = Fences()
     index = 0
     while index < len(lines):
-        text = _plain(lines[index])
+        text = strip_cr(lines[index])
         if fences.open is not None:
             fences.inside(text)
             layout.hidden.add(index)
@@ -403,7 +399,7 @@ def _scan(lines: Sequence[str]) -> _Layout:
 def _block_end(lines: Sequence[str], begin: int, name: str) -> int | None:
     """The matching end line; a second begin of the same name first means this begin is just text."""
     for index in range(begin + 1, len(lines)):
-        text = _plain(lines[index])
+        text = strip_cr(lines[index])
         end = _END.match(text)
         if end and end["name"] == name:
             return index
@@ -421,7 +417,7 @@ def _section_end(layout: _Layout, heading_index: int, level: int, total: int) ->
 
 
 def _is_row(line: str) -> bool:
-    text = _plain(line)
+    text = strip_cr(line)
     return bool(text.strip()) and bool(_CELL_SPLIT.search(text)) and not ATX.match(text)
 
 
@@ -430,7 +426,7 @@ def _table_in(lines: Sequence[str], layout: _Layout, start: int, stop: int) -> t
     for index in range(start, min(stop, len(lines)) - 1):
         if index in layout.hidden or index + 1 in layout.hidden:
             continue
-        if _is_row(lines[index]) and _SEPARATOR.match(_plain(lines[index + 1])):
+        if _is_row(lines[index]) and _SEPARATOR.match(strip_cr(lines[index + 1])):
             end = index + 2
             while end < len(lines) and end not in layout.hidden and _is_row(lines[end]):
                 end += 1
@@ -451,7 +447,7 @@ def _timeline_table(lines: Sequence[str], layout: _Layout) -> tuple[int | None, 
             break
     start = 0
     while (table := _table_in(lines, layout, start, len(lines))) is not None:
-        if any(_ROW_MARKER.match(_plain(lines[i])) for i in range(table[0] + 2, table[1])):
+        if any(_ROW_MARKER.match(strip_cr(lines[i])) for i in range(table[0] + 2, table[1])):
             return heading_at, table
         start = table[1]
     return heading_at, None
@@ -463,7 +459,7 @@ _NEVER = float("inf")
 
 
 def _first_cell(line: str) -> str:
-    text = _plain(line).strip()
+    text = strip_cr(line).strip()
     if text.startswith("|"):
         text = text[1:]
     return _CELL_SPLIT.split(text, 1)[0].strip()
@@ -490,7 +486,7 @@ def _merge_rows(existing: Sequence[str], ctx: PageContext, cr: str = "") -> list
         when = parse_time(_first_cell(line), tz=tz, default_date=last_date)
         if when is not None:
             last_date = when.astimezone(tz).date()
-        marker = _ROW_MARKER.match(_plain(line))
+        marker = _ROW_MARKER.match(strip_cr(line))
         if marker and marker["key"] not in claimed:
             key = marker["key"]
             claimed.add(key)
@@ -579,7 +575,7 @@ def _with_cr(new: Sequence[str], cr: str, old: Sequence[str] = ()) -> list[str]:
 
 
 def _ensure_page_marker(lines: list[str], marker: str, cr: str) -> list[str]:
-    first = _plain(lines[0]).lstrip("\ufeff") if lines else ""
+    first = strip_cr(lines[0]).lstrip("\ufeff") if lines else ""
     if first == marker:
         return lines
     if PAGE_MARKER_RE.match(first):  # the marker of a renamed or transferred repository
@@ -619,7 +615,7 @@ def _insert_block(
     layout = _scan(lines)
     target: int | None = None
     if heading_line is not None:
-        match = ATX.match(_plain(heading_line))
+        match = ATX.match(strip_cr(heading_line))
         wanted = _norm_heading(match["text"] or "") if match else ""
         for index, other_level, text in layout.headings:
             if other_level == level and (text == wanted or level == 1):
@@ -630,7 +626,7 @@ def _insert_block(
             return _append(lines, [cr, *body], cr)
         if heading_line is None or level == 1:  # top of the page, after its hidden first lines
             at = 0
-            while at < len(lines) and at not in layout.hidden and _plain(lines[at]).startswith(_HIDDEN):
+            while at < len(lines) and at not in layout.hidden and strip_cr(lines[at]).startswith(_HIDDEN):
                 at += 1
             return [*lines[:at], *body, cr, *lines[at:]]
         return _append(lines, [cr, heading_line + cr, cr, *body], cr)
@@ -677,7 +673,7 @@ def update_index(existing: str | None, row: IndexRow, title: str = INDEX_TITLE) 
     layout = _scan(lines)
     wanted = (row.repo.lower(), row.number)
     for index, line in enumerate(lines):
-        marker = _INDEX_MARKER.search(_plain(line))
+        marker = _INDEX_MARKER.search(strip_cr(line))
         found = (marker["repo"].lower(), int(marker["number"])) if marker else None
         if found == wanted and index not in layout.hidden:
             lines[index] = rendered + cr
@@ -702,7 +698,7 @@ def _index_table(lines: Sequence[str], layout: _Layout) -> tuple[int, int] | Non
     start = 0
     while (table := _table_in(lines, layout, start, len(lines))) is not None:
         first = first or table
-        if any(_INDEX_MARKER.search(_plain(lines[i])) for i in range(table[0] + 2, table[1])):
+        if any(_INDEX_MARKER.search(strip_cr(lines[i])) for i in range(table[0] + 2, table[1])):
             return table
         start = table[1]
     return first
