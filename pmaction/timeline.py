@@ -486,28 +486,28 @@ def _body_fields(
 def _synthetic(
     issue: Issue, events: Sequence[IssueEvent], label: str, moments: Moments, fields: Mapping[str, datetime]
 ) -> list[Entry]:
-    made: list[Entry] = []
+    """The two moments the issue itself marks: announced (always) and declared over (once closed)."""
+
+    def moment(key: str, when: datetime | None, text: str, author: str | None) -> Entry:
+        return Entry(
+            key=key,
+            when=when,
+            text=text,
+            source="issue",
+            author=author,
+            url=issue.html_url,
+            tags=frozenset({key}),
+        )
+
     announce = _announce_event(issue, events, label)
     if "announced" in fields:
         text, author = "Incident announced (time from the issue body's Announced field)", None
     elif announce is not None:
         text, author = f"Incident announced: label `{label}` added by {announce.actor}", announce.actor
     else:
-        text, author = (
-            f"Incident announced: issue opened with the `{label}` label by {issue.author}",
-            issue.author,
-        )
-    made.append(
-        Entry(
-            key="announced",
-            when=moments.announced,
-            text=text,
-            source="issue",
-            author=author,
-            url=issue.html_url,
-            tags=frozenset({"announced"}),
-        )
-    )
+        text = f"Incident announced: issue opened with the `{label}` label by {issue.author}"
+        author = issue.author
+    made = [moment("announced", moments.announced, text, author)]
     if moments.declared_over is not None:
         close = _close_event(issue, events)
         if "declared_over" in fields:
@@ -516,17 +516,7 @@ def _synthetic(
             text, author = f"Incident declared over: issue closed by {close.actor}", close.actor
         else:
             text, author = "Incident declared over: issue closed", None
-        made.append(
-            Entry(
-                key="declared-over",
-                when=moments.declared_over,
-                text=text,
-                source="issue",
-                author=author,
-                url=issue.html_url,
-                tags=frozenset({"declared-over"}),
-            )
-        )
+        made.append(moment("declared-over", moments.declared_over, text, author))
     return made
 
 
