@@ -51,15 +51,15 @@ from typing import Any
 
 import requests
 
-from pmaction.clock import Clock
 from pmaction.demo import child_env, run_action
 from pmaction.engine import Event, Result, RunContext, run
-from pmaction.model import Comment, Incident, Issue, IssueEvent, Repo
-from pmaction.page import PageContext, refresh_page, render_page
-from pmaction.reporter import CollectingReporter
-from pmaction.review_dates import milestone_marker, owners_line
+from pmaction.github.data import Comment, Incident, Issue, IssueEvent, Repo
+from pmaction.review.dates import milestone_marker, owners_line
+from pmaction.run.clock import Clock
+from pmaction.run.reporter import CollectingReporter
 from pmaction.sandbox import Sandbox
-from pmaction.timeline import build_timeline, severity
+from pmaction.timeline.build import build_timeline, severity
+from pmaction.wiki.page import PageContext, refresh_page, render_page
 
 REPO = "octo-org/octo-repo"
 INCIDENT = 12

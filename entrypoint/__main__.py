@@ -8,9 +8,9 @@ from collections.abc import Mapping
 
 from entrypoint.runner import Runner
 from entrypoint.settings import load_environment, read_input
-from pmaction.clock import Clock, parse_now
 from pmaction.engine import run
 from pmaction.errors import PmactionError
+from pmaction.run.clock import Clock, parse_now
 
 
 def main(env: Mapping[str, str] | None = None) -> int:

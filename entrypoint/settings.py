@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pmaction.config import INPUT_DEFAULTS
 from pmaction.engine import Event, RunContext
 from pmaction.errors import ConfigError
+from pmaction.run.config import INPUT_DEFAULTS
 
 
 def read_input(env: Mapping[str, str], name: str) -> str | None:

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pmaction import __version__
-from pmaction.clock import Clock, parse_now
-from pmaction.config import COMMANDS
 from pmaction.engine import Event, RunContext, run
 from pmaction.errors import PmactionError
-from pmaction.reporter import PlainReporter
+from pmaction.run.clock import Clock, parse_now
+from pmaction.run.config import COMMANDS
+from pmaction.run.reporter import PlainReporter
 
 
 def _parser() -> argparse.ArgumentParser:

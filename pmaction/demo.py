@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from pmaction.config import INPUT_DEFAULTS
+from pmaction.run.config import INPUT_DEFAULTS
 from pmaction.sandbox import Sandbox
 from pmaction.sandbox.events import load_payload, retarget_payload
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pmaction.clock import Clock
-from pmaction.config import Config, build_config, parse_config_file
 from pmaction.errors import ConfigError, PmactionError
-from pmaction.gh import BOT_LOGIN, ApiSettings, GitHub
-from pmaction.reporter import Reporter
+from pmaction.github.client import BOT_LOGIN, ApiSettings, GitHub
+from pmaction.run.clock import Clock
+from pmaction.run.config import Config, build_config, parse_config_file
+from pmaction.run.reporter import Reporter
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,7 @@ def api_settings(ctx: RunContext, config: Config) -> ApiSettings:
 def run(ctx: RunContext, inputs: Mapping[str, str], reporter: Reporter, clock: Clock | None = None) -> Result:
     """Run pmaction once. Raises PmactionError for failures that stop the whole run."""
     # Commands register themselves on import; imported here so the engine module has no cycle.
-    import pmaction.commands  # noqa: F401
+    import pmaction.commands.other  # noqa: F401
 
     clock = clock or Clock()
     result = Result()

@@ -9,12 +9,12 @@ from typing import Any
 
 import requests
 
-from pmaction.clock import Clock
 from pmaction.engine import Event, Result, RunContext, run
-from pmaction.page import PAGE_MARKER_RE
-from pmaction.reporter import CollectingReporter
+from pmaction.run.clock import Clock
+from pmaction.run.reporter import CollectingReporter
 from pmaction.sandbox import Sandbox
 from pmaction.sandbox.events import load_payload, retarget_payload
+from pmaction.wiki.page import PAGE_MARKER_RE
 
 REPO = "octo-org/octo-repo"
 

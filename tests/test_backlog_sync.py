@@ -22,7 +22,7 @@ from helpers import (
 
 from pmaction.engine import Event
 from pmaction.errors import ConfigError, PmactionError
-from pmaction.review_dates import milestone_description
+from pmaction.review.dates import milestone_description
 
 ITEM = "- [ ] Alert on replica lag over 30 s @alice #prevent P1 due:2026-04-01"
 BODY = (

@@ -24,8 +24,8 @@ from helpers import (
 
 from pmaction.engine import Event, RunContext, run
 from pmaction.errors import ConfigError, PmactionError
-from pmaction.items import BODY_LIMIT, TITLE_LIMIT
-from pmaction.reporter import CollectingReporter
+from pmaction.items.parse import BODY_LIMIT, TITLE_LIMIT
+from pmaction.run.reporter import CollectingReporter
 
 CONFIG = ".github/postmortem.yml"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pmaction.config import INPUT_DEFAULTS, Config, build_config, parse_config_file
 from pmaction.errors import ConfigError
+from pmaction.run.config import INPUT_DEFAULTS, Config, build_config, parse_config_file
 
 
 def test_defaults_give_the_documented_config() -> None:

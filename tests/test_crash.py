@@ -18,7 +18,7 @@ from helpers import REPO, backlog_issues, incident_page, run_event, run_sync, sc
 
 from pmaction.engine import Event
 from pmaction.errors import PmactionError
-from pmaction.review_dates import milestone_description
+from pmaction.review.dates import milestone_description
 from pmaction.sandbox import Sandbox
 
 BOT = "github-actions[bot]"

@@ -2,8 +2,8 @@
 failed, and a re-run after the fault converges to the state one clean run leaves: nothing lost, nothing
 twice.
 
-Waits between retries go through ``pmaction.gh._sleep``; most tests record them instead of sitting them
-out, one test sits a real Retry-After out.
+Waits between retries go through ``pmaction.github.client._sleep``; most tests record them instead of
+sitting them out, one test sits a real Retry-After out.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from typing import Any
 import pytest
 from helpers import SyncRun, run_sync, scenario, status_comments, wiki_commits
 
-from pmaction import engine, gh
-from pmaction import sync as sync_mod
-from pmaction.clock import Clock
+from pmaction import engine
+from pmaction.commands import sync as sync_mod
 from pmaction.engine import Event, RunContext, run
 from pmaction.errors import GitHubAPIError, PmactionError
-from pmaction.reporter import CollectingReporter
+from pmaction.github import client as gh
+from pmaction.run.clock import Clock
+from pmaction.run.reporter import CollectingReporter
 from pmaction.sandbox import Sandbox
 
 ISSUES = "/repos/{owner}/{repo}/issues"

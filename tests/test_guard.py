@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmaction.guard import Finding, guard_message, redact, scan
+from pmaction.guard.scan import Finding, guard_message, redact, scan
 
 GH_TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 FINE_GRAINED = "github_pat_" + "11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP"

@@ -18,8 +18,8 @@ from helpers import (
     timeline_rows,
 )
 
-from pmaction.items import backlog_marker, item_key
-from pmaction.review_dates import milestone_description
+from pmaction.items.parse import backlog_marker, item_key
+from pmaction.review.dates import milestone_description
 
 CONFIG = ".github/postmortem.yml"
 BODY = "Primary database went away.\n\n### Action items\n\n- [ ] Write a failover runbook @alice\n"

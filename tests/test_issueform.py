@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pmaction.issueform import checked_options, field_value, normalise_key, parse_sections
+from pmaction.incident.issueform import checked_options, field_value, normalise_key, parse_sections
 
 CASES = Path(__file__).parent / "fixtures" / "issueform"
 

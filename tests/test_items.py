@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from pmaction.items import (
+from pmaction.items.parse import (
     DEFAULT_TAXONOMY,
     LABEL_STYLE,
     ActionItem,

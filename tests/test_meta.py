@@ -9,12 +9,12 @@ from pathlib import Path
 import yaml
 
 import pmaction
-from pmaction.config import INPUT_DEFAULTS, Config, build_config
+from pmaction.run.config import INPUT_DEFAULTS, Config, build_config
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 README = (ROOT / "README.md").read_text()
-ENGINE = "\n".join(p.read_text() for p in (ROOT / "pmaction").glob("*.py"))
+ENGINE = "\n".join(p.read_text() for p in (ROOT / "pmaction").rglob("*.py") if "sandbox" not in p.parts)
 
 
 def test_every_action_input_is_known_to_the_adapter_with_the_same_default() -> None:

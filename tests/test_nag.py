@@ -24,10 +24,10 @@ from typing import Any
 import pytest
 from conftest import SandboxFactory
 
-from pmaction.clock import Clock
 from pmaction.engine import Event, Result, RunContext, run
-from pmaction.reporter import CollectingReporter
-from pmaction.review_dates import milestone_description, milestone_marker
+from pmaction.review.dates import milestone_description, milestone_marker
+from pmaction.run.clock import Clock
+from pmaction.run.reporter import CollectingReporter
 from pmaction.sandbox import Sandbox
 
 REPO = "octo-org/octo-repo"

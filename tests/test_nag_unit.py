@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from pmaction.nag import (
+from pmaction.commands.nag import (
     OpenItem,
     Reminder,
     classify,
@@ -13,7 +13,7 @@ from pmaction.nag import (
     render_reminder,
     render_summary,
 )
-from pmaction.review import Review
+from pmaction.review.milestone import Review
 
 NOW = datetime(2026, 5, 10, 9, 0, tzinfo=UTC)
 

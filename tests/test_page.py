@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pmaction.model import Issue, Repo
-from pmaction.page import (
+from pmaction.github.data import Issue, Repo
+from pmaction.timeline.build import Durations, Entry, Moments, Timeline
+from pmaction.wiki.page import (
     IndexRow,
     IssueItem,
     PageContext,
@@ -25,7 +26,6 @@ from pmaction.page import (
     update_index,
     wiki_page_url,
 )
-from pmaction.timeline import Durations, Entry, Moments, Timeline
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pmaction.commands import incidents_in_gollum
-from pmaction.config import build_config
+from pmaction.commands.other import incidents_in_gollum
 from pmaction.engine import Event, plan_for
 from pmaction.errors import ConfigError
+from pmaction.run.config import build_config
 
 
 def issue(number: int = 5, labels: tuple[str, ...] = ("incident",), pr: bool = False) -> dict:

@@ -8,10 +8,8 @@ from typing import Any
 
 from conftest import SandboxFactory
 
-from pmaction.clock import Clock
 from pmaction.engine import Event, Result, RunContext, run
-from pmaction.page import page_marker
-from pmaction.report import (
+from pmaction.report.facts import (
     REPORT_PAGE,
     IncidentFacts,
     ReviewState,
@@ -22,8 +20,10 @@ from pmaction.report import (
     review_status,
     set_facts_line,
 )
-from pmaction.reporter import CollectingReporter
+from pmaction.run.clock import Clock
+from pmaction.run.reporter import CollectingReporter
 from pmaction.sandbox import Sandbox
+from pmaction.wiki.page import page_marker
 
 REPO = "octo-org/octo-repo"
 TODAY = date(2026, 5, 10)

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from pmaction import review_dates
-from pmaction.review_dates import (
+from pmaction.review import dates as review_dates
+from pmaction.review.dates import (
     Period,
     add_period,
     due_date_from_api,

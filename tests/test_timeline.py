@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pmaction.model import Comment, Incident, Issue, IssueEvent, Repo
-from pmaction.timeline import (
+from pmaction.github.data import Comment, Incident, Issue, IssueEvent, Repo
+from pmaction.timeline.build import (
     Entry,
     Moments,
     announced_at,

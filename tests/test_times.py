@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pmaction.times import format_duration, format_time, parse_time, split_time_prefix
+from pmaction.text.times import format_duration, format_time, parse_time, split_time_prefix
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 3, 1)  # the announced date of the incident in the configured zone

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pmaction.sandbox import Sandbox
-from pmaction.wiki import (
+from pmaction.wiki.git import (
     BOT_EMAIL,
     BOT_NAME,
     WikiOutcome,

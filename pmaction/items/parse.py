@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from pmaction.markdown import ATX, Fences, strip_cr
+from pmaction.text.markdown import ATX, Fences, strip_cr
 
 DEFAULT_TAXONOMY = ("mitigate", "prevent", "detect", "process", "test")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pmaction.markdown import Fences
+from pmaction.text.markdown import Fences
 
 NO_RESPONSE = "_No response_"
 

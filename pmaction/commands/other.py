@@ -6,13 +6,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pmaction import nag as _nag  # noqa: F401  (registers "nag")
-from pmaction import sync as _sync  # registers "sync"
+from pmaction.commands import nag as _nag  # noqa: F401
+from pmaction.commands import sync as _sync
 from pmaction.engine import Session, command
-from pmaction.gh import GitHub
-from pmaction.report import REPORT_PAGE, ReviewState, collect_facts, render_report
-from pmaction.review import list_reviews
-from pmaction.wiki import update_wiki, wiki_disabled_outcome, wiki_remote
+from pmaction.github.client import GitHub
+from pmaction.report.facts import REPORT_PAGE, ReviewState, collect_facts, render_report
+from pmaction.review.milestone import list_reviews
+from pmaction.wiki.git import update_wiki, wiki_disabled_outcome, wiki_remote
 
 # Our page names start with this and carry the incident number after the date.
 _PAGE_NAME = re.compile(r"^Postmortem-\d{4}-\d{2}-\d{2}-(?P<number>\d+)(?:-|$)")

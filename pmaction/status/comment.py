@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from pmaction.gh import BOT_LOGIN
-from pmaction.model import TRUSTED_ASSOCIATIONS, Comment
-from pmaction.timeline import Timeline
-from pmaction.times import format_duration, format_time
+from pmaction.github.client import BOT_LOGIN
+from pmaction.github.data import TRUSTED_ASSOCIATIONS, Comment
+from pmaction.text.times import format_duration, format_time
+from pmaction.timeline.build import Timeline
 
 STATUS_MARKER = "<!-- pmaction:status {full_name}#{number} -->"
 HEADING = "### Post-mortem bookkeeping"

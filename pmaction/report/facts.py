@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from pmaction.times import format_duration
+from pmaction.text.times import format_duration
 
 FACTS_PREFIX = "<!-- pmaction:facts "
 _FACTS_RE = re.compile(r"^<!-- pmaction:facts (?P<json>\{.*\}) -->\r?$")

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
-from pmaction.items import truncate_words
+from pmaction.items.parse import truncate_words
 
 # GitHub allows 255-character milestone titles.
 MILESTONE_TITLE_LIMIT = 255

@@ -19,15 +19,29 @@ from typing import TypeVar
 from github.Issue import Issue as GhIssue
 from github.Milestone import Milestone
 
-from pmaction import items as items_mod
-from pmaction.backlog import Backlog, BacklogWriter, Decision, decide, list_backlog
 from pmaction.engine import Session, command
 from pmaction.errors import ConfigError, PmactionError
-from pmaction.gh import BOT_LOGIN, api_step
-from pmaction.guard import Finding, guard_message, redact, scan
-from pmaction.items import ActionItem, ItemsParse, parse_action_items
-from pmaction.model import Comment, Incident, Repo
-from pmaction.page import (
+from pmaction.github.client import BOT_LOGIN, api_step
+from pmaction.github.data import Comment, Incident, Repo
+from pmaction.guard.scan import Finding, guard_message, redact, scan
+from pmaction.items import parse as items_mod
+from pmaction.items.backlog import Backlog, BacklogWriter, Decision, decide, list_backlog
+from pmaction.items.parse import ActionItem, ItemsParse, parse_action_items
+from pmaction.report.facts import (
+    REPORT_PAGE,
+    IncidentFacts,
+    ReviewState,
+    collect_facts,
+    render_report,
+    set_facts_line,
+)
+from pmaction.review.dates import milestone_title
+from pmaction.review.milestone import Review, ensure_review, list_reviews
+from pmaction.status.comment import StatusView, find_status_comments, render_status
+from pmaction.text.times import format_duration, format_time
+from pmaction.timeline.build import Timeline, build_timeline, severity
+from pmaction.wiki.git import WikiOutcome, update_wiki, wiki_disabled_outcome, wiki_remote
+from pmaction.wiki.page import (
     IndexRow,
     IssueItem,
     PageContext,
@@ -40,20 +54,6 @@ from pmaction.page import (
     update_index,
     wiki_page_url,
 )
-from pmaction.report import (
-    REPORT_PAGE,
-    IncidentFacts,
-    ReviewState,
-    collect_facts,
-    render_report,
-    set_facts_line,
-)
-from pmaction.review import Review, ensure_review, list_reviews
-from pmaction.review_dates import milestone_title
-from pmaction.status import StatusView, find_status_comments, render_status
-from pmaction.timeline import Timeline, build_timeline, severity
-from pmaction.times import format_duration, format_time
-from pmaction.wiki import WikiOutcome, update_wiki, wiki_disabled_outcome, wiki_remote
 
 T = TypeVar("T")
 

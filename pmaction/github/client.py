@@ -1,6 +1,6 @@
 """The GitHub REST edge: the one place that builds the PyGithub client and talks to the API.
 
-Everything it returns is plain data from ``pmaction.model``; every failure becomes a
+Everything it returns is plain data from ``pmaction.github.data``; every failure becomes a
 ``PmactionError`` whose message names the fix.
 """
 
@@ -29,7 +29,7 @@ from github.Repository import Repository
 from urllib3 import Retry
 
 from pmaction.errors import GitHubAPIError, PermissionMissing, PmactionError
-from pmaction.model import Comment, Issue, IssueEvent, Repo
+from pmaction.github.data import Comment, Issue, IssueEvent, Repo
 
 T = TypeVar("T")
 BOT_LOGIN = "github-actions[bot]"

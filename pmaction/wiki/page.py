@@ -43,10 +43,10 @@ from urllib.parse import quote
 from jinja2 import ChainableUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from pmaction.markdown import ATX, Fences, strip_cr
-from pmaction.model import Issue, Repo
-from pmaction.timeline import Entry, Timeline
-from pmaction.times import format_duration, format_time, parse_time
+from pmaction.github.data import Issue, Repo
+from pmaction.text.markdown import ATX, Fences, strip_cr
+from pmaction.text.times import format_duration, format_time, parse_time
+from pmaction.timeline.build import Entry, Timeline
 
 PRIME_DIRECTIVE = (
     "Regardless of what we discover, we understand and truly believe that everyone did the best job they "

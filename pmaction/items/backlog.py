@@ -19,8 +19,9 @@ from github.Issue import Issue as GhIssue
 from github.Milestone import Milestone
 
 from pmaction.errors import PmactionError
-from pmaction.gh import GitHub, api_step, issue_from_payload, payload_of, translate
-from pmaction.items import (
+from pmaction.github.client import GitHub, api_step, issue_from_payload, payload_of, translate
+from pmaction.github.data import TRUSTED_ASSOCIATIONS
+from pmaction.items.parse import (
     LABEL_STYLE,
     ActionItem,
     backlog_body,
@@ -28,8 +29,7 @@ from pmaction.items import (
     backlog_title,
     parse_backlog_marker,
 )
-from pmaction.model import TRUSTED_ASSOCIATIONS
-from pmaction.reporter import Reporter
+from pmaction.run.reporter import Reporter
 
 
 @dataclass(frozen=True)

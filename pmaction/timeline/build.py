@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from pmaction.issueform import NO_RESPONSE, field_value, heading, iter_lines, normalise_key
-from pmaction.model import TRUSTED_ASSOCIATIONS, Comment, Incident, Issue, IssueEvent
-from pmaction.times import format_time, parse_time, split_time_prefix
+from pmaction.github.data import TRUSTED_ASSOCIATIONS, Comment, Incident, Issue, IssueEvent
+from pmaction.incident.issueform import NO_RESPONSE, field_value, heading, iter_lines, normalise_key
+from pmaction.text.times import format_time, parse_time, split_time_prefix
 
 # Key moments a timeline entry can mark with a hashtag, plus the two read from the issue.
 KEY_TAGS = ("started", "detected", "mitigated", "resolved")

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from pmaction.errors import ConfigError
-from pmaction.items import DEFAULT_TAXONOMY
-from pmaction.review_dates import parse_review_after
+from pmaction.items.parse import DEFAULT_TAXONOMY
+from pmaction.review.dates import parse_review_after
 
 COMMANDS = ("auto", "sync", "nag", "report")
 

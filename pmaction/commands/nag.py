@@ -20,9 +20,9 @@ from github import GithubException
 
 from pmaction.engine import Session, command
 from pmaction.errors import PmactionError
-from pmaction.gh import BOT_LOGIN, api_step, issue_from_payload, payload_of, translate
-from pmaction.model import TRUSTED_ASSOCIATIONS
-from pmaction.review import Review, list_reviews
+from pmaction.github.client import BOT_LOGIN, api_step, issue_from_payload, payload_of, translate
+from pmaction.github.data import TRUSTED_ASSOCIATIONS
+from pmaction.review.milestone import Review, list_reviews
 
 REMINDER_MARKER = "<!-- pmaction:reminder review={review} kind={kind} at={at} -->"
 _REMINDER_RE = re.compile(

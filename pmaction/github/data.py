@@ -1,6 +1,6 @@
 """Plain data the engine works on, decoupled from PyGithub objects.
 
-The GitHub edge (``pmaction.gh``) turns API objects into these; everything in the
+The GitHub edge (``pmaction.github.client``) turns API objects into these; everything in the
 process modules (timeline, page, backlog, review, nag) takes and returns these, so it
 can be tested without a network.
 """

@@ -15,8 +15,8 @@ from github import GithubException
 from github.Milestone import Milestone
 
 from pmaction.errors import ConfigError
-from pmaction.gh import GitHub, api_step, parse_time, payload_of, translate
-from pmaction.review_dates import (
+from pmaction.github.client import GitHub, api_step, parse_time, payload_of, translate
+from pmaction.review.dates import (
     add_period,
     due_date_from_api,
     milestone_description,
