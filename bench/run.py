@@ -54,10 +54,11 @@ import requests
 from pmaction.demo import child_env, run_action
 from pmaction.engine import Event, Result, RunContext, run
 from pmaction.github.data import Comment, Incident, Issue, IssueEvent, Repo
-from pmaction.review.dates import milestone_marker, owners_line
 from pmaction.run.clock import Clock
 from pmaction.run.reporter import CollectingReporter
 from pmaction.sandbox import Sandbox
+from pmaction.text.markers import owners_marker as owners_line
+from pmaction.text.markers import review_marker as milestone_marker
 from pmaction.timeline.build import build_timeline, severity
 from pmaction.wiki.page import PageContext, refresh_page, render_page
 

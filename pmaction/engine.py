@@ -17,6 +17,7 @@ from pmaction.github.client import BOT_LOGIN, ApiSettings, GitHub
 from pmaction.run.clock import Clock
 from pmaction.run.config import Config, build_config, parse_config_file
 from pmaction.run.reporter import Reporter
+from pmaction.text import markers
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def plan_for(config: Config, event: Event) -> Plan:
         if name == "issue_comment":
             sender = str((payload.get("sender") or {}).get("login") or "")
             body = str((payload.get("comment") or {}).get("body") or "")
-            if sender == BOT_LOGIN and "<!-- pmaction:" in body:
+            if sender == BOT_LOGIN and markers.ends_with_own_comment_marker(body):
                 return Plan(None, int(number), "the comment is pmaction's own: skipped")
         return Plan("sync", int(number))
     if name == "gollum":

@@ -14,7 +14,7 @@ from pmaction.run.clock import Clock
 from pmaction.run.reporter import CollectingReporter
 from pmaction.sandbox import Sandbox
 from pmaction.sandbox.events import load_payload, retarget_payload
-from pmaction.wiki.page import PAGE_MARKER_RE
+from pmaction.text.markers import parse_page_marker
 
 REPO = "octo-org/octo-repo"
 
@@ -127,8 +127,8 @@ def wiki_commits(sb: Sandbox) -> list[dict[str, Any]]:
 def incident_page(sb: Sandbox, number: int = 12) -> tuple[str, str]:
     """(file name, text) of the incident's page, found by its marker on the first line."""
     for name, text in sorted(sb.wiki_files().items()):
-        match = PAGE_MARKER_RE.match(text.split("\n", 1)[0].rstrip("\r"))
-        if match and match["repo"] == sb.repo and int(match["number"]) == number:
+        ref = parse_page_marker(text.split("\n", 1)[0])
+        if ref and ref.repo == sb.repo and ref.number == number:
             return name, text
     raise AssertionError(f"no wiki page carries the marker of #{number}: {sorted(sb.wiki_files())}")
 

@@ -18,8 +18,9 @@ from helpers import (
     timeline_rows,
 )
 
-from pmaction.items.parse import backlog_marker, item_key
+from pmaction.items.parse import item_key
 from pmaction.review.dates import milestone_description
+from pmaction.text.markers import item_marker as backlog_marker
 
 CONFIG = ".github/postmortem.yml"
 BODY = "Primary database went away.\n\n### Action items\n\n- [ ] Write a failover runbook @alice\n"

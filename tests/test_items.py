@@ -15,13 +15,12 @@ from pmaction.items.parse import (
     annotate,
     backlog_body,
     backlog_labels,
-    backlog_marker,
     backlog_title,
     item_key,
     parse_action_items,
-    parse_backlog_marker,
     set_checked,
 )
+from pmaction.text.markers import Ref, item_marker, parse_item_marker
 
 
 def agreed(markdown: str, **kwargs: object) -> list[ActionItem]:
@@ -356,9 +355,9 @@ def test_several_edits_in_a_row_each_touch_their_own_line() -> None:
 
 
 def test_the_marker_round_trips_only_as_the_last_line() -> None:
-    marker = backlog_marker("acme/shop", 12, "abc123def456")
+    marker = item_marker("acme/shop", 12, "abc123def456")
     assert marker == "<!-- pmaction:item acme/shop#12 key=abc123def456 -->"
-    assert parse_backlog_marker(f"Some text\r\n\r\n{marker}\r\n\n") == ("acme/shop", 12, "abc123def456")
+    assert parse_item_marker(f"Some text\r\n\r\n{marker}\r\n\n") == (Ref("acme/shop", 12), "abc123def456")
 
 
 @pytest.mark.parametrize(
@@ -373,7 +372,7 @@ def test_the_marker_round_trips_only_as_the_last_line() -> None:
     ],
 )
 def test_a_marker_pasted_anywhere_else_claims_nothing(body: str) -> None:
-    assert parse_backlog_marker(body) is None
+    assert parse_item_marker(body) is None
 
 
 def test_the_backlog_body_tells_where_the_item_comes_from() -> None:
@@ -392,7 +391,7 @@ def test_the_backlog_body_tells_where_the_item_comes_from() -> None:
     for fact in ("@alice, @carol", "detect", "P1", "2024-05-01", "> " + item.raw):
         assert fact in body
     assert "@carol could not be assigned" in body
-    assert parse_backlog_marker(body) == ("acme/shop", 12, item.key)
+    assert parse_item_marker(body) == (Ref("acme/shop", 12), item.key)
 
 
 def test_a_huge_item_still_fits_github_body_limit_and_keeps_its_marker() -> None:
@@ -401,7 +400,7 @@ def test_a_huge_item_still_fits_github_body_limit_and_keeps_its_marker() -> None
         item, incident_url="u", incident_number=1, incident_title="t", page_url=None, full_name="acme/shop"
     )
     assert len(body) <= 65_536
-    assert parse_backlog_marker(body) == ("acme/shop", 1, item.key)
+    assert parse_item_marker(body) == (Ref("acme/shop", 1), item.key)
     assert len(backlog_title(item)) <= 256
     assert backlog_title(item).endswith("text…")
 

@@ -25,10 +25,11 @@ import pytest
 from conftest import SandboxFactory
 
 from pmaction.engine import Event, Result, RunContext, run
-from pmaction.review.dates import milestone_description, milestone_marker
+from pmaction.review.dates import milestone_description
 from pmaction.run.clock import Clock
 from pmaction.run.reporter import CollectingReporter
 from pmaction.sandbox import Sandbox
+from pmaction.text.markers import review_marker as milestone_marker
 
 REPO = "octo-org/octo-repo"
 NOW = "2026-05-10T09:00:00Z"

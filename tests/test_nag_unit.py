@@ -6,14 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from pmaction.commands.nag import (
     OpenItem,
-    Reminder,
     classify,
     needs_reminder,
-    parse_reminders,
     render_reminder,
     render_summary,
 )
 from pmaction.review.milestone import Review
+from pmaction.text.markers import Reminder, parse_reminders
 
 NOW = datetime(2026, 5, 10, 9, 0, tzinfo=UTC)
 

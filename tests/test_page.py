@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pmaction.github.data import Issue, Repo
+from pmaction.text.markers import page_marker
 from pmaction.timeline.build import Durations, Entry, Moments, Timeline
 from pmaction.wiki.page import (
     IndexRow,
@@ -19,7 +20,6 @@ from pmaction.wiki.page import (
     ensure_sidebar,
     find_incident_page,
     page_file_name,
-    page_marker,
     page_title,
     refresh_page,
     render_page,

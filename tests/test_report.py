@@ -23,7 +23,7 @@ from pmaction.report.facts import (
 from pmaction.run.clock import Clock
 from pmaction.run.reporter import CollectingReporter
 from pmaction.sandbox import Sandbox
-from pmaction.wiki.page import page_marker
+from pmaction.text.markers import page_marker
 
 REPO = "octo-org/octo-repo"
 TODAY = date(2026, 5, 10)

@@ -13,11 +13,10 @@ from pmaction.review.dates import (
     due_date_from_api,
     due_on_param,
     milestone_description,
-    milestone_marker,
     milestone_title,
-    parse_milestone_marker,
     parse_review_after,
 )
+from pmaction.text.markers import Ref, parse_review_marker, review_marker
 
 
 @pytest.mark.parametrize(
@@ -140,10 +139,10 @@ def test_the_review_marker_round_trips_from_the_description() -> None:
     assert "https://github.com/acme/shop/issues/12" in description
     assert (
         description.splitlines()[-1]
-        == milestone_marker("acme/shop", 12)
+        == review_marker("acme/shop", 12)
         == "<!-- pmaction:review acme/shop#12 -->"
     )
-    assert parse_milestone_marker(description) == ("acme/shop", 12)
+    assert parse_review_marker(description) == Ref("acme/shop", 12)
 
 
 def test_the_description_links_the_page_when_there_is_one() -> None:
@@ -158,4 +157,4 @@ def test_the_description_links_the_page_when_there_is_one() -> None:
     [None, "", "a milestone someone made by hand", "see <!-- pmaction:review acme/shop#12 --> inline"],
 )
 def test_milestones_without_a_marker_line_are_not_ours(description: str | None) -> None:
-    assert parse_milestone_marker(description) is None
+    assert parse_review_marker(description) is None

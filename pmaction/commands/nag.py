@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -23,19 +22,7 @@ from pmaction.errors import PmactionError
 from pmaction.github.client import BOT_LOGIN, api_step, issue_from_payload, payload_of, translate
 from pmaction.github.data import TRUSTED_ASSOCIATIONS
 from pmaction.review.milestone import Review, list_reviews
-
-REMINDER_MARKER = "<!-- pmaction:reminder review={review} kind={kind} at={at} -->"
-_REMINDER_RE = re.compile(
-    r"^<!-- pmaction:reminder review=(?P<review>\d+) kind=(?P<kind>soon|overdue) at=(?P<at>\S+) -->$",
-    re.MULTILINE,
-)
-
-
-@dataclass(frozen=True)
-class Reminder:
-    review: int
-    kind: str  # soon | overdue
-    at: datetime
+from pmaction.text.markers import Reminder, parse_reminders, reminder_marker
 
 
 @dataclass(frozen=True)
@@ -55,17 +42,6 @@ def classify(review: Review, today: date, remind_before_days: int) -> ReviewStat
     if delta <= remind_before_days:
         return ReviewStatus(review, "soon", delta)
     return ReviewStatus(review, "on-time", delta)
-
-
-def parse_reminders(body: str) -> list[Reminder]:
-    out = []
-    for match in _REMINDER_RE.finditer(body.replace("\r\n", "\n")):
-        try:
-            at = datetime.fromisoformat(match["at"].replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        out.append(Reminder(int(match["review"]), match["kind"], at))
-    return out
 
 
 def needs_reminder(
@@ -128,8 +104,7 @@ def render_reminder(
         lines += ["", f"{mention}: please hold the review, or close the milestone once it took place."]
     else:
         lines += ["", "Nobody is assigned: assign the incident or its items so someone owns the review."]
-    at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    lines += ["", REMINDER_MARKER.format(review=review.number, kind=kind, at=at)]
+    lines += ["", reminder_marker(review.number, kind, now)]
     return "\n".join(lines) + "\n"
 
 

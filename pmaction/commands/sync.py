@@ -10,7 +10,6 @@ Wiki trouble never stops the issue-side steps; each step's outcome lands in the 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
@@ -38,6 +37,7 @@ from pmaction.report.facts import (
 from pmaction.review.dates import milestone_title
 from pmaction.review.milestone import Review, ensure_review, list_reviews
 from pmaction.status.comment import StatusView, find_status_comments, render_status
+from pmaction.text import markers
 from pmaction.text.times import format_duration, format_time
 from pmaction.timeline.build import Timeline, build_timeline, severity
 from pmaction.wiki.git import WikiOutcome, update_wiki, wiki_disabled_outcome, wiki_remote
@@ -105,16 +105,12 @@ def _timeline(session: Session, incident: Incident) -> Timeline:
     )
 
 
-# A generated row's hidden key names the comment it came from.
-_COMMENT_ROW_KEY = re.compile(r"<!-- pmaction:e comment-(\d+)[ -]")
-
-
 def _reread_if_page_is_newer(session: Session, state: SyncState, gh_issue: GhIssue, page: str) -> None:
     """A row for a comment newer than any we read means a concurrent run saw more than we did: read the
     comments and events again (two requests, only then) so our refresh does not drop that row."""
     known = [comment.id for comment in state.incident.comments]
     newest = max(known, default=0)
-    if not any(int(m[1]) > newest for m in _COMMENT_ROW_KEY.finditer(page)):
+    if not any(_comment_id(key) > newest for key in markers.row_keys(page)):
         return
     github = session.github
     incident = replace(state.incident, comments=github.comments(gh_issue), events=github.events(gh_issue))
@@ -122,6 +118,12 @@ def _reread_if_page_is_newer(session: Session, state: SyncState, gh_issue: GhIss
     state.timeline = _timeline(session, incident)
     state.raced = True
     _guard_public_page(session, state)  # the new comments are published too
+
+
+def _comment_id(key: str) -> int:
+    """The comment a timeline row's key names ("comment-<id>" or "comment-<id>-<n>"), else 0."""
+    parts = key.split("-")
+    return int(parts[1]) if len(parts) > 1 and parts[0] == "comment" and parts[1].isdigit() else 0
 
 
 def _guard_public_page(session: Session, state: SyncState) -> None:

@@ -27,9 +27,9 @@ from pmaction.items.parse import (
     backlog_body,
     backlog_labels,
     backlog_title,
-    parse_backlog_marker,
 )
 from pmaction.run.reporter import Reporter
+from pmaction.text import markers
 
 
 @dataclass(frozen=True)
@@ -93,13 +93,13 @@ def list_backlog(github: GitHub, *, incident: int, label: str, milestone: Milest
             if not _written_by_us_or_the_team(raw):
                 continue  # an outsider's copy of our marker must not stand in for the item
             found = issue_from_payload(raw)
-            marker = parse_backlog_marker(found.body)
-            if marker is None or marker[0].lower() != github.full_name.lower() or marker[1] != incident:
+            marker = markers.parse_item_marker(found.body)
+            if marker is None or not marker[0].names(github.full_name, incident):
                 continue
             reason = raw.get("state_reason")
             backlog.add(
                 BacklogIssue(
-                    found.number, found.state, marker[2], found.title, found.html_url, reason and str(reason)
+                    found.number, found.state, marker[1], found.title, found.html_url, reason and str(reason)
                 )
             )
     return backlog

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from pmaction.text import markers
 from pmaction.text.markdown import ATX, Fences, strip_cr
 
 DEFAULT_TAXONOMY = ("mitigate", "prevent", "detect", "process", "test")
@@ -69,8 +70,6 @@ _BOLD_LINE = re.compile(r"^ {0,3}(\*\*|__)(.+?)\1[ \t]*:?[ \t]*$")
 _BOLD_LEVEL = 7
 _TASK = re.compile(r"^(?P<lead>[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?P<box>[ xX])\](?:[ \t]+(?P<text>.*))?$")
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?P<text>.*\S)")
-_BEGIN_BLOCK = re.compile(r"^\s*<!--\s*pmaction:begin\s+(?P<name>[\w-]+)\s*-->\s*$")
-_END_BLOCK = re.compile(r"^\s*<!--\s*pmaction:end\s+(?P<name>[\w-]+)\s*-->\s*$")
 
 _AGREED_HEADING = re.compile(r"\bactions?\s+items?\b", re.IGNORECASE)
 _PROPOSAL_HEADING = re.compile(r"\b(?:ideas?|proposed|proposals?)\b", re.IGNORECASE)
@@ -113,13 +112,12 @@ def _content_lines(markdown: str) -> Iterator[_Line]:
             in_comment = "-->" not in text
             continue
         if block is not None:
-            end = _END_BLOCK.match(text)
-            if end and end.group("name") == block:
+            if markers.parse_block_end(text) == block:
                 block = None
             continue
-        begin = _BEGIN_BLOCK.match(text)
+        begin = markers.parse_block_begin(text)
         if begin:
-            block = begin.group("name")
+            block = begin
             continue
         if fences.inside(text):  # opens a fence
             continue
@@ -388,25 +386,6 @@ def set_checked(markdown: str, item: ActionItem, checked: bool) -> tuple[str, bo
 
 # --- The backlog issue -------------------------------------------------------------------------------------
 
-_MARKER = re.compile(
-    r"^<!-- pmaction:item (?P<repo>[\w.-]+/[\w.-]+)#(?P<incident>\d+) key=(?P<key>[0-9a-f]{12}) -->$"
-)
-
-
-def backlog_marker(full_name: str, incident: int, key: str) -> str:
-    return f"<!-- pmaction:item {full_name}#{incident} key={key} -->"
-
-
-def parse_backlog_marker(body: str) -> tuple[str, int, str] | None:
-    """(repo, incident, key) from the marker on the body's last non-blank line; anywhere else it is
-    ignored, so a marker pasted into the text cannot claim an issue."""
-    lines = body.rstrip().split("\n")
-    match = _MARKER.match(lines[-1].strip()) if lines else None
-    if match is None:
-        return None
-    return match.group("repo"), int(match.group("incident")), match.group("key")
-
-
 def truncate_words(text: str, limit: int) -> str:
     """``text`` within ``limit`` characters, cut at a word boundary and ended with "…" when cut."""
     text = " ".join(text.split())
@@ -469,7 +448,7 @@ def backlog_body(
     )
     tail = (
         f"\n{note}\nTick it off by closing this issue; pmaction ticks the item in the post-mortem.\n\n"
-        + backlog_marker(full_name, incident_number, item.key)
+        + markers.item_marker(full_name, incident_number, item.key)
     )
     room = BODY_LIMIT - len(head) - len(tail) - 3
     quoted = item.raw.strip()

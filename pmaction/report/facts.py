@@ -7,19 +7,15 @@ incident.
 
 from __future__ import annotations
 
-import json
-import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from pmaction.text import markers
 from pmaction.text.times import format_duration
 
-FACTS_PREFIX = "<!-- pmaction:facts "
-_FACTS_RE = re.compile(r"^<!-- pmaction:facts (?P<json>\{.*\}) -->\r?$")
-_PAGE_MARKER_RE = re.compile(r"^<!-- pmaction:incident (?P<repo>[^\s#]+)#(?P<number>\d+) -->\r?$")
 REPORT_PAGE = "Post-mortem-report.md"
 
 
@@ -75,19 +71,17 @@ def _span(start: datetime | None, end: datetime | None) -> timedelta | None:
 
 
 def facts_line(facts: IncidentFacts) -> str:
-    data = json.dumps(asdict(facts), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    # JSON never contains "-->" once ">" is escaped, so the comment cannot be closed early.
-    return FACTS_PREFIX + data.replace(">", "\\u003e") + " -->"
+    return markers.facts_marker(asdict(facts))
 
 
 def set_facts_line(page: str, facts: IncidentFacts) -> str:
     """Put the facts line right after the page marker (line 2), replacing the one there."""
     newline = "\r\n" if "\r\n" in page.split("\n", 1)[0] + "\n" else "\n"
     lines = page.split("\n")
-    if not lines or not _PAGE_MARKER_RE.match(lines[0]):
+    if not lines or not markers.parse_page_marker(lines[0]):
         return page
     line = facts_line(facts) + ("\r" if newline == "\r\n" else "")
-    if len(lines) > 1 and _FACTS_RE.match(lines[1]):
+    if len(lines) > 1 and markers.is_facts_marker(lines[1]):
         lines[1] = line
     else:
         lines.insert(1, line)
@@ -96,16 +90,10 @@ def set_facts_line(page: str, facts: IncidentFacts) -> str:
 
 def parse_facts(page: str) -> IncidentFacts | None:
     lines = page.split("\n", 2)
-    if len(lines) < 2 or not _PAGE_MARKER_RE.match(lines[0]):
+    if len(lines) < 2 or not markers.parse_page_marker(lines[0]):
         return None
-    match = _FACTS_RE.match(lines[1])
-    if not match:
-        return None
-    try:
-        data = json.loads(match["json"])
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or type(data.get("number")) is not int:
+    data = markers.parse_facts_marker(lines[1])
+    if data is None or type(data.get("number")) is not int:
         return None
     # The line lives on a page people edit: keep what is well-formed, drop the rest, never crash the report.
     texts = {key: data.get(key) if isinstance(data.get(key), str) else None for key in ("title", "url")}
@@ -128,8 +116,8 @@ def collect_facts(files: Mapping[str, str], full_name: str) -> list[IncidentFact
     out = []
     for text in files.values():
         first = text.split("\n", 1)[0]
-        match = _PAGE_MARKER_RE.match(first)
-        if not match or match["repo"].lower() != full_name.lower():
+        ref = markers.parse_page_marker(first)
+        if ref is None or ref.repo.lower() != full_name.lower():
             continue
         facts = parse_facts(text)
         if facts is not None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.relativedelta import relativedelta
 
 from pmaction.items.parse import truncate_words
+from pmaction.text import markers
 
 # GitHub allows 255-character milestone titles.
 MILESTONE_TITLE_LIMIT = 255
@@ -99,22 +100,6 @@ def milestone_title(number: int, title: str) -> str:
     return truncate_words(f"{MILESTONE_PREFIX} #{number} {' '.join(title.split())}", MILESTONE_TITLE_LIMIT)
 
 
-_MILESTONE_MARKER = re.compile(r"^<!-- pmaction:review (?P<repo>[\w.-]+/[\w.-]+)#(?P<incident>\d+) -->$")
-
-
-def milestone_marker(full_name: str, number: int) -> str:
-    return f"<!-- pmaction:review {full_name}#{number} -->"
-
-
-def parse_milestone_marker(description: str | None) -> tuple[str, int] | None:
-    """(repo, incident) from a marker standing on a line of its own; ``None`` when there is none."""
-    for line in (description or "").split("\n"):
-        match = _MILESTONE_MARKER.match(line.strip())
-        if match:
-            return match.group("repo"), int(match.group("incident"))
-    return None
-
-
 def milestone_description(
     *, full_name: str, incident: int, incident_url: str, page_url: str | None, owners: Sequence[str] = ()
 ) -> str:
@@ -123,38 +108,30 @@ def milestone_description(
     if page_url:
         lines.append(f"Post-mortem page: {page_url}")
     lines.append("Its action items are the issues in this milestone; close the milestone after the review.")
-    lines.append(owners_line(owners))
-    lines.append(milestone_marker(full_name, incident))
+    lines.append(markers.owners_marker(owners))
+    lines.append(markers.review_marker(full_name, incident))
     return "\n".join(lines)
-
-
-# The incident's assignees, kept current by sync, so the nag can mention them without reading the issue.
-_OWNERS_LINE = re.compile(r"^<!-- pmaction:owners (?P<owners>[A-Za-z0-9,\[\]-]*) -->$")
-
-
-def owners_line(owners: Sequence[str]) -> str:
-    return f"<!-- pmaction:owners {','.join(owners)} -->"
 
 
 def parse_owners(description: str | None) -> tuple[str, ...] | None:
     """Owners recorded in a milestone description; None without an owners line (made by hand, or old)."""
     for line in (description or "").split("\n"):
-        match = _OWNERS_LINE.match(line.strip())
-        if match:
-            return tuple(login for login in match.group("owners").split(",") if login)
+        found = markers.parse_owners_marker(line)
+        if found is not None:
+            return found
     return None
 
 
 def with_owners(description: str, owners: Sequence[str]) -> str:
     """The description with its owners line set, every other line (a person's notes too) unchanged."""
     lines = description.split("\n")
-    new = owners_line(owners)
+    new = markers.owners_marker(owners)
     for index, line in enumerate(lines):
-        if _OWNERS_LINE.match(line.strip()):
+        if markers.parse_owners_marker(line) is not None:
             lines[index] = new
             return "\n".join(lines)
     for index, line in enumerate(lines):
-        if _MILESTONE_MARKER.match(line.strip()):
+        if markers.is_review_marker(line):
             lines.insert(index, new)
             return "\n".join(lines)
     return "\n".join([*lines, new])

@@ -21,11 +21,11 @@ from pmaction.review.dates import (
     due_date_from_api,
     milestone_description,
     milestone_title,
-    parse_milestone_marker,
     parse_owners,
     parse_review_after,
     with_owners,
 )
+from pmaction.text import markers
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,10 @@ def list_reviews(github: GitHub, state: str = "all") -> dict[int, tuple[Mileston
     found: dict[int, tuple[Milestone, Review]] = {}
     with api_step("list milestones"):
         for milestone in github.repo.get_milestones(state=state, sort="due_on", direction="asc"):
-            marker = parse_milestone_marker(payload_of(milestone).get("description"))
-            if marker is None or marker[0].lower() != github.full_name.lower():
+            marker = markers.parse_review_marker(payload_of(milestone).get("description"))
+            if marker is None or marker.repo.lower() != github.full_name.lower():
                 continue
-            incident = marker[1]
+            incident = marker.number
             # Keep the lowest-numbered one if a race ever made two: it is the one the backlog points at.
             if incident not in found or milestone.number < found[incident][0].number:
                 found[incident] = (milestone, review_from_api(milestone, incident))

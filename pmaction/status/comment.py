@@ -6,28 +6,17 @@ author, so a marker pasted by anyone else cannot make pmaction edit their commen
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
 from pmaction.github.client import BOT_LOGIN
 from pmaction.github.data import TRUSTED_ASSOCIATIONS, Comment
+from pmaction.text import markers
 from pmaction.text.times import format_duration, format_time
 from pmaction.timeline.build import Timeline
 
-STATUS_MARKER = "<!-- pmaction:status {full_name}#{number} -->"
 HEADING = "### Post-mortem bookkeeping"
-_MARKER_LINE = re.compile(r"^<!-- pmaction:status (?P<repo>[^\s#]+)#(?P<number>\d+) -->$", re.MULTILINE)
-
-
-def status_marker(full_name: str, number: int) -> str:
-    return STATUS_MARKER.format(full_name=full_name, number=number)
-
-
-def is_own(comment: Comment) -> bool:
-    return comment.author_is_bot or comment.author == BOT_LOGIN or comment.association in TRUSTED_ASSOCIATIONS
-
 
 def _looks_like_ours(comment: Comment) -> bool:
     # A bot's comment is pmaction's; with a person's token, only a comment shaped like ours (heading first,
@@ -43,9 +32,8 @@ def find_status_comments(comments: Sequence[Comment], full_name: str, number: in
     for comment in sorted(comments, key=lambda c: c.id):
         if not _looks_like_ours(comment):
             continue
-        lines = comment.body.replace("\r\n", "\n").strip().split("\n")
-        match = _MARKER_LINE.match(lines[-1].strip())
-        if match and match["repo"].lower() == full_name.lower() and int(match["number"]) == number:
+        ref = markers.parse_status_marker(markers.last_line(comment.body))
+        if ref and ref.names(full_name, number):
             found.append(comment)
     return found
 
@@ -101,7 +89,7 @@ def render_status(view: StatusView) -> str:
         "<sub>Maintained by pmaction: edit the wiki page or this issue; "
         "this comment is rewritten on each run.</sub>",
         "",
-        status_marker(view.full_name, view.number),
+        markers.status_marker(view.full_name, view.number),
     ]
     return "\n".join(lines) + "\n"
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from pmaction.github.data import TRUSTED_ASSOCIATIONS, Comment, Incident, Issue, IssueEvent
 from pmaction.incident.issueform import NO_RESPONSE, field_value, heading, iter_lines, normalise_key
+from pmaction.text import markers
 from pmaction.text.times import format_time, parse_time, split_time_prefix
 
 # Key moments a timeline entry can mark with a hashtag, plus the two read from the issue.
@@ -69,8 +70,6 @@ class Timeline:
 
 # --- Building the timeline (pure functions below; no I/O) -------------------------------------------------
 
-# Our own status and nag comments carry this hidden marker; they are bookkeeping, not observations.
-OWN_MARKER = "<!-- pmaction:"
 DEFAULT_BOT_LOGINS = frozenset({"github-actions[bot]"})
 # GitHub applies labels chosen at creation a moment after the issue exists; within this it was "opened with".
 OPENED_WITH_LABEL = timedelta(seconds=60)
@@ -256,17 +255,12 @@ def body_entries(body: str, *, tz: tzinfo, default_date: date | None) -> tuple[l
 # --- entries from comments ----------------------------------------------------------------------------------
 
 
-# pmaction's own comments (status, reminders) end with their marker on a line of its own.
-_OWN_LAST_LINE = re.compile(r"^<!-- pmaction:(?:status|reminder) [^>]*-->$")
-
-
 def is_own_comment(comment: Comment, bot_logins: frozenset[str] = DEFAULT_BOT_LOGINS) -> bool:
     """Comments written by pmaction are not observations: its bot's, or (run with a person's token) one
     that ends with our marker line. A person quoting a marker inside an observation is still heard."""
     if comment.author in bot_logins or comment.author_is_bot:
         return True
-    lines = comment.body.replace("\r\n", "\n").strip().split("\n")
-    return bool(_OWN_LAST_LINE.match(lines[-1].strip()))
+    return markers.ends_with_own_comment_marker(comment.body)
 
 
 def _commands(body: str) -> list[str]:

@@ -44,6 +44,7 @@ from jinja2 import ChainableUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from pmaction.github.data import Issue, Repo
+from pmaction.text import markers
 from pmaction.text.markdown import ATX, Fences, strip_cr
 from pmaction.text.times import format_duration, format_time, parse_time
 from pmaction.timeline.build import Entry, Timeline
@@ -59,20 +60,12 @@ DEFAULT_TEMPLATE_NAME = ".github/postmortem.md.j2"
 REQUIRED_BLOCKS = ("facts", "issue-items", "review")
 INDEX_TITLE = "Post-mortems"
 
-PAGE_MARKER_RE = re.compile(r"^<!-- pmaction:incident (?P<repo>[^\s#]+)#(?P<number>\d+) -->$")
-_BEGIN = re.compile(r"^[ \t]*<!-- pmaction:begin (?P<name>[\w-]+) -->[ \t]*$")
-_END = re.compile(r"^[ \t]*<!-- pmaction:end (?P<name>[\w-]+) -->[ \t]*$")
-_ROW_MARKER = re.compile(
-    r"^(?P<body>.*?)[ \t]*<!-- pmaction:e (?P<key>[\w.:-]+) h=(?P<hash>[0-9a-f]{10}) -->[ \t]*\|?[ \t]*$"
-)
-_INDEX_MARKER = re.compile(r"<!-- pmaction:i (?P<repo>[^\s#]+)#(?P<number>\d+) -->[ \t]*\|?[ \t]*$")
 _SEPARATOR = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 # C0/C1 controls (tab and newline are handled first) and bidi overrides that could disguise text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _FILE_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 _MAX_STEM = 100
-_HIDDEN = "<!-- pmaction:"
 
 
 # --- Data --------------------------------------------------------------------------------------------------
@@ -126,10 +119,6 @@ class IndexRow:
 # --- Names and markers -------------------------------------------------------------------------------------
 
 
-def page_marker(full_name: str, number: int) -> str:
-    return f"<!-- pmaction:incident {full_name}#{number} -->"
-
-
 def _ascii_words(text: str) -> str:
     """Letters and digits of ``text`` folded to ASCII, joined by ``-`` (accents dropped, emoji removed)."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -171,8 +160,8 @@ def find_incident_page(files: Mapping[str, str], full_name: str, number: int) ->
         if not name.endswith(".md"):
             continue
         first = strip_cr(files[name].split("\n", 1)[0]).lstrip("\ufeff")
-        match = PAGE_MARKER_RE.match(first)
-        if match and match["repo"].lower() == full_name.lower() and int(match["number"]) == number:
+        ref = markers.parse_page_marker(first)
+        if ref and ref.names(full_name, number):
             return name
     return None
 
@@ -245,7 +234,7 @@ def render_row(entry: Entry, tz: tzinfo, issue_url: str | None = None) -> str:
     url = entry.url or (issue_url if entry.source in ("body", "issue") else None)
     cells = [format_time(entry.when, tz), _cell(entry.author or ""), _cell(entry.text), _link(source, url)]
     body = "| " + " | ".join(cells)
-    return f"{body.rstrip()} <!-- pmaction:e {entry.key} h={_row_hash(body)} --> |"
+    return f"{body.rstrip()} {markers.row_marker(entry.key, _row_hash(body))} |"
 
 
 def _issue_item_line(item: IssueItem) -> str:
@@ -285,7 +274,7 @@ def _variables(ctx: PageContext, rows: Sequence[str]) -> dict[str, Any]:
         ("Backlog", backlog),
     ]
     return {
-        "page_marker": page_marker(ctx.repo.full_name, issue.number),
+        "page_marker": markers.page_marker(ctx.repo.full_name, issue.number),
         "number": issue.number,
         "title": title,
         "repo": ctx.repo.full_name,
@@ -377,11 +366,11 @@ def _scan(lines: Sequence[str]) -> _Layout:
             layout.hidden.add(index)
             index += 1
             continue
-        begin = _BEGIN.match(text)
+        begin = markers.parse_block_begin(text)
         if begin:
-            end = _block_end(lines, index, begin["name"])
+            end = _block_end(lines, index, begin)
             if end is not None:
-                layout.blocks.setdefault(begin["name"], (index, end))
+                layout.blocks.setdefault(begin, (index, end))
                 layout.hidden.update(range(index, end + 1))
                 index = end + 1
                 continue
@@ -400,11 +389,9 @@ def _block_end(lines: Sequence[str], begin: int, name: str) -> int | None:
     """The matching end line; a second begin of the same name first means this begin is just text."""
     for index in range(begin + 1, len(lines)):
         text = strip_cr(lines[index])
-        end = _END.match(text)
-        if end and end["name"] == name:
+        if markers.parse_block_end(text) == name:
             return index
-        again = _BEGIN.match(text)
-        if again and again["name"] == name:
+        if markers.parse_block_begin(text) == name:
             return None
     return None
 
@@ -447,7 +434,7 @@ def _timeline_table(lines: Sequence[str], layout: _Layout) -> tuple[int | None, 
             break
     start = 0
     while (table := _table_in(lines, layout, start, len(lines))) is not None:
-        if any(_ROW_MARKER.match(strip_cr(lines[i])) for i in range(table[0] + 2, table[1])):
+        if any(markers.parse_row_marker(strip_cr(lines[i])) for i in range(table[0] + 2, table[1])):
             return heading_at, table
         start = table[1]
     return heading_at, None
@@ -486,11 +473,11 @@ def _merge_rows(existing: Sequence[str], ctx: PageContext, cr: str = "") -> list
         when = parse_time(_first_cell(line), tz=tz, default_date=last_date)
         if when is not None:
             last_date = when.astimezone(tz).date()
-        marker = _ROW_MARKER.match(strip_cr(line))
-        if marker and marker["key"] not in claimed:
-            key = marker["key"]
+        marker = markers.parse_row_marker(strip_cr(line))
+        if marker and marker.key not in claimed:
+            key = marker.key
             claimed.add(key)
-            if _row_hash(marker["body"]) == marker["hash"]:
+            if _row_hash(marker.body) == marker.hash:
                 entry = entries.get(key)
                 if entry is not None:  # ours and untouched: show the entry as it is now
                     at = entry.when.timestamp() if entry.when else _NEVER
@@ -547,7 +534,7 @@ def _merge(existing: str, ctx: PageContext, template_text: str | None, template_
 
     lines = existing.split("\n")
     cr = "\r" if existing.count("\r\n") * 2 > existing.count("\n") else ""
-    lines = _ensure_page_marker(lines, page_marker(ctx.repo.full_name, ctx.issue.number), cr)
+    lines = _ensure_page_marker(lines, markers.page_marker(ctx.repo.full_name, ctx.issue.number), cr)
 
     for name in names:  # regenerate the blocks the page has
         span = _scan(lines).blocks.get(name)
@@ -578,7 +565,7 @@ def _ensure_page_marker(lines: list[str], marker: str, cr: str) -> list[str]:
     first = strip_cr(lines[0]).lstrip("\ufeff") if lines else ""
     if first == marker:
         return lines
-    if PAGE_MARKER_RE.match(first):  # the marker of a renamed or transferred repository
+    if markers.parse_page_marker(first):  # the marker of a renamed or transferred repository
         return [marker + cr, *lines[1:]]
     return [marker + cr, *lines]
 
@@ -596,6 +583,10 @@ def _merge_table(lines: list[str], ctx: PageContext, head: Sequence[str], cr: st
         tail = [cr] if after.strip() else []
         return [*lines[: heading_at + 1], cr, *fresh_table, *tail, *lines[heading_at + 1 :]]
     return _append(lines, [cr, "## Timeline" + cr, cr, *fresh_table], cr)
+
+
+def _is_hidden_line(line: str) -> bool:
+    return strip_cr(line).startswith(markers.PREFIX)
 
 
 def _append(lines: list[str], new: list[str], cr: str) -> list[str]:
@@ -626,7 +617,7 @@ def _insert_block(
             return _append(lines, [cr, *body], cr)
         if heading_line is None or level == 1:  # top of the page, after its hidden first lines
             at = 0
-            while at < len(lines) and at not in layout.hidden and strip_cr(lines[at]).startswith(_HIDDEN):
+            while at < len(lines) and at not in layout.hidden and _is_hidden_line(lines[at]):
                 at += 1
             return [*lines[:at], *body, cr, *lines[at:]]
         return _append(lines, [cr, heading_line + cr, cr, *body], cr)
@@ -645,15 +636,11 @@ def _insert_block(
 _INDEX_HEAD = ["| Date | Incident | Status | Duration | Review due |", "|---|---|---|---|---|"]
 
 
-def index_marker(full_name: str, number: int) -> str:
-    return f"<!-- pmaction:i {full_name}#{number} -->"
-
-
 def render_index_row(row: IndexRow) -> str:
     incident = _cell(_link(f"#{row.number} {_inline(row.title)}", row.url))
     due = row.review_due.isoformat() if row.review_due else "—"
     cells = [row.date.isoformat(), incident, _cell(row.status), _cell(row.duration), due]
-    return "| " + " | ".join(cells) + f" {index_marker(row.repo, row.number)} |"
+    return "| " + " | ".join(cells) + f" {markers.index_marker(row.repo, row.number)} |"
 
 
 def _row_date(line: str) -> date | None:
@@ -671,11 +658,10 @@ def update_index(existing: str | None, row: IndexRow, title: str = INDEX_TITLE) 
     lines = existing.split("\n")
     cr = "\r" if existing.count("\r\n") * 2 > existing.count("\n") else ""
     layout = _scan(lines)
-    wanted = (row.repo.lower(), row.number)
+    wanted = (row.repo, row.number)
     for index, line in enumerate(lines):
-        marker = _INDEX_MARKER.search(strip_cr(line))
-        found = (marker["repo"].lower(), int(marker["number"])) if marker else None
-        if found == wanted and index not in layout.hidden:
+        marker = markers.parse_index_marker(strip_cr(line))
+        if marker and marker.names(*wanted) and index not in layout.hidden:
             lines[index] = rendered + cr
             return "\n".join(lines)
     table = _index_table(lines, layout)
@@ -698,7 +684,7 @@ def _index_table(lines: Sequence[str], layout: _Layout) -> tuple[int, int] | Non
     start = 0
     while (table := _table_in(lines, layout, start, len(lines))) is not None:
         first = first or table
-        if any(_INDEX_MARKER.search(strip_cr(lines[i])) for i in range(table[0] + 2, table[1])):
+        if any(markers.parse_index_marker(strip_cr(lines[i])) for i in range(table[0] + 2, table[1])):
             return table
         start = table[1]
     return first
@@ -708,7 +694,7 @@ def ensure_sidebar(existing: str | None, page: str = INDEX_TITLE) -> str:
     """The sidebar with a link to the index page, appended in a generated block only if none exists."""
     target = page.replace(" ", "-")
     link = f"[{page}]({target})"
-    block = ["<!-- pmaction:begin sidebar -->", f"- {link}", "<!-- pmaction:end sidebar -->"]
+    block = [markers.block_begin("sidebar"), f"- {link}", markers.block_end("sidebar")]
     if existing is None:
         return "\n".join([*block, ""])
     if f"]({target})" in existing:
