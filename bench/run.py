@@ -52,10 +52,13 @@ from typing import Any
 import requests
 
 from pmaction.demo import child_env, run_action
-from pmaction.engine import Event, Result, RunContext, run
-from pmaction.github.data import Comment, Incident, Issue, IssueEvent, Repo
+from pmaction.engine import run
+from pmaction.github.data import Comment, Issue, IssueEvent, Repo
+from pmaction.incident.model import Incident
 from pmaction.run.clock import Clock
+from pmaction.run.context import Event, RunContext
 from pmaction.run.reporter import CollectingReporter
+from pmaction.run.result import Result
 from pmaction.sandbox import Sandbox
 from pmaction.text.markers import owners_marker as owners_line
 from pmaction.text.markers import review_marker as milestone_marker

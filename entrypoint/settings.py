@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pmaction.engine import Event, RunContext
 from pmaction.errors import ConfigError
 from pmaction.run.config import INPUT_DEFAULTS
+from pmaction.run.context import Event, RunContext
 
 
 def read_input(env: Mapping[str, str], name: str) -> str | None:
@@ -68,7 +68,6 @@ def load_environment(env: Mapping[str, str]) -> Environment:
     server_url = env.get("GITHUB_SERVER_URL", "").strip().rstrip("/") or "https://github.com"
     api_url = env.get("GITHUB_API_URL", "").strip().rstrip("/") or "https://api.github.com"
     workspace_text = env.get("GITHUB_WORKSPACE", "").strip()
-    run_id = env.get("GITHUB_RUN_ID", "").strip()
     context = RunContext(
         repo=repo,
         api_url=api_url,
@@ -77,7 +76,6 @@ def load_environment(env: Mapping[str, str]) -> Environment:
         event=load_event(env),
         workspace=Path(workspace_text) if workspace_text else None,
         actor=env.get("GITHUB_ACTOR") or None,
-        run_url=f"{server_url}/{repo}/actions/runs/{run_id}" if run_id else None,
     )
     output = env.get("GITHUB_OUTPUT", "").strip()
     summary = env.get("GITHUB_STEP_SUMMARY", "").strip()

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pmaction import __version__
-from pmaction.engine import Event, RunContext, run
+from pmaction.engine import run
 from pmaction.errors import PmactionError
 from pmaction.run.clock import Clock, parse_now
-from pmaction.run.config import COMMANDS
+from pmaction.run.config import COMMAND_NAMES
+from pmaction.run.context import Event, RunContext
 from pmaction.run.reporter import PlainReporter
 
 
@@ -25,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run_p = sub.add_parser("run", help="run a command against a repository (token from $GITHUB_TOKEN)")
     run_p.add_argument("--repo", required=True, help="owner/name")
-    run_p.add_argument("--command", default="sync", choices=[c for c in COMMANDS if c != "auto"])
+    run_p.add_argument("--command", default="sync", choices=[c for c in COMMAND_NAMES if c != "auto"])
     run_p.add_argument("--issue", type=int, help="incident issue number (sync)")
     run_p.add_argument("--api-url", default=os.environ.get("GITHUB_API_URL", "https://api.github.com"))
     run_p.add_argument("--server-url", default=os.environ.get("GITHUB_SERVER_URL", "https://github.com"))

@@ -25,6 +25,7 @@ import requests
 from pmaction.run.config import INPUT_DEFAULTS
 from pmaction.sandbox import Sandbox
 from pmaction.sandbox.events import load_payload, retarget_payload
+from pmaction.text.markers import last_line, parse_page_marker, parse_reminders, parse_status_marker
 
 DEMO_ISSUE = 41
 DEAD_PROXY = (
@@ -278,7 +279,7 @@ def run_demo(out: Path, *, latency_ms: int = 0) -> int:
 
         # 3. A teammate edits the wiki page: their own row, contributing factors, agreed action items.
         files = sb.wiki_files()
-        page_name = next(name for name, text in files.items() if text.startswith("<!-- pmaction:incident"))
+        page_name = next(name for name, text in files.items() if parse_page_marker(text.split("\n", 1)[0]))
         sb.set_clock("2026-03-04T14:00:00Z")
         sb.push_wiki_page(
             page_name,
@@ -370,9 +371,9 @@ def _write_results(sb: Sandbox, out: Path, work: Path) -> None:
     comments = incident.get("comments", []) if incident else []
     for comment in comments:
         body = str(comment.get("body", ""))
-        if "pmaction:reminder" in body:
+        if parse_reminders(body):
             (out / "nag-comment.md").write_text(body, encoding="utf-8")
-        elif "pmaction:status" in body:
+        elif parse_status_marker(last_line(body)):
             (out / "status-comment.md").write_text(body, encoding="utf-8")
     summaries = [
         f"## Run {step.name}\n\n{(step / 'summary.md').read_text(encoding='utf-8')}"

@@ -20,9 +20,9 @@ from helpers import (
     writes,
 )
 
-from pmaction.engine import Event
 from pmaction.errors import ConfigError, PmactionError
 from pmaction.review.dates import milestone_description
+from pmaction.run.context import Event
 
 ITEM = "- [ ] Alert on replica lag over 30 s @alice #prevent P1 due:2026-04-01"
 BODY = (

@@ -22,9 +22,10 @@ from helpers import (
     writes,
 )
 
-from pmaction.engine import Event, RunContext, run
+from pmaction.engine import run
 from pmaction.errors import ConfigError, PmactionError
 from pmaction.items.parse import BODY_LIMIT, TITLE_LIMIT
+from pmaction.run.context import Event, RunContext
 from pmaction.run.reporter import CollectingReporter
 
 CONFIG = ".github/postmortem.yml"

@@ -38,7 +38,7 @@ from helpers import (
     writes,
 )
 
-from pmaction.engine import Event
+from pmaction.run.context import Event
 from pmaction.sandbox import Sandbox
 
 BODY = (

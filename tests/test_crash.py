@@ -16,9 +16,9 @@ import pytest
 from conftest import SandboxFactory
 from helpers import REPO, backlog_issues, incident_page, run_event, run_sync, scenario, status_comments
 
-from pmaction.engine import Event
 from pmaction.errors import PmactionError
 from pmaction.review.dates import milestone_description
+from pmaction.run.context import Event
 from pmaction.sandbox import Sandbox
 
 BOT = "github-actions[bot]"

@@ -20,10 +20,11 @@ from helpers import SyncRun, run_sync, scenario, status_comments, wiki_commits
 
 from pmaction import engine
 from pmaction.commands import sync as sync_mod
-from pmaction.engine import Event, RunContext, run
+from pmaction.engine import run
 from pmaction.errors import GitHubAPIError, PmactionError
 from pmaction.github import client as gh
 from pmaction.run.clock import Clock
+from pmaction.run.context import Event, RunContext
 from pmaction.run.reporter import CollectingReporter
 from pmaction.sandbox import Sandbox
 

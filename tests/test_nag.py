@@ -24,10 +24,12 @@ from typing import Any
 import pytest
 from conftest import SandboxFactory
 
-from pmaction.engine import Event, Result, RunContext, run
+from pmaction.engine import run
 from pmaction.review.dates import milestone_description
 from pmaction.run.clock import Clock
+from pmaction.run.context import Event, RunContext
 from pmaction.run.reporter import CollectingReporter
+from pmaction.run.result import Result
 from pmaction.sandbox import Sandbox
 from pmaction.text.markers import review_marker as milestone_marker
 

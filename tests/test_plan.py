@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from pmaction.commands.other import incidents_in_gollum
-from pmaction.engine import Event, plan_for
 from pmaction.errors import ConfigError
 from pmaction.run.config import build_config
+from pmaction.run.context import Event
+from pmaction.commands.sync_wiki import edited_page_files, incidents_of
+from pmaction.run.plan import plan_for
 
 
 def issue(number: int = 5, labels: tuple[str, ...] = ("incident",), pr: bool = False) -> dict:
@@ -66,15 +67,30 @@ def test_an_unsupported_event_is_a_one_line_error() -> None:
         plan_for(build_config({}), Event("push", {}))
 
 
-def test_gollum_names_the_incident_pages_that_changed() -> None:
+def test_gollum_names_the_incident_pages_that_changed_by_their_markers() -> None:
     payload = {
         "pages": [
             {"page_name": "Postmortem-2026-03-01-12-Database-outage"},
             {"page_name": "Home"},
             {"title": "Postmortem 2026-03-02-13-Cache"},
+            {"page_name": "Renamed-by-a-person"},
         ]
     }
-    assert incidents_in_gollum(payload) == [12, 13]
+    names = edited_page_files(payload)
+    assert names == [
+        "Postmortem-2026-03-01-12-Database-outage.md",
+        "Home.md",
+        "Postmortem-2026-03-02-13-Cache.md",
+        "Renamed-by-a-person.md",
+    ]
+    files = {
+        "Postmortem-2026-03-01-12-Database-outage.md": "<!-- pmaction:incident acme/shop#12 -->\n# x",
+        "Home.md": "Welcome",
+        "Postmortem-2026-03-02-13-Cache.md": "<!-- pmaction:incident acme/shop#13 -->\r\n# y",
+        "Renamed-by-a-person.md": "<!-- pmaction:incident acme/shop#14 -->\n# z",
+        "Postmortem-2026-03-03-15-Elsewhere.md": "<!-- pmaction:incident other/repo#15 -->\n",
+    }
+    assert incidents_of(files, [*names, "Postmortem-2026-03-03-15-Elsewhere.md"], "acme/shop") == [12, 13, 14]
     assert plan_for(build_config({}), Event("gollum", payload)).command == "sync-wiki"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from conftest import SandboxFactory
 
-from pmaction.engine import Event, Result, RunContext, run
+from pmaction.engine import run
 from pmaction.report.facts import (
     REPORT_PAGE,
     IncidentFacts,
@@ -21,7 +21,9 @@ from pmaction.report.facts import (
     set_facts_line,
 )
 from pmaction.run.clock import Clock
+from pmaction.run.context import Event, RunContext
 from pmaction.run.reporter import CollectingReporter
+from pmaction.run.result import Result
 from pmaction.sandbox import Sandbox
 from pmaction.text.markers import page_marker
 

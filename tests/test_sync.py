@@ -23,8 +23,8 @@ from helpers import (
     writes,
 )
 
-from pmaction.engine import Event
 from pmaction.errors import PermissionMissing, PmactionError
+from pmaction.run.context import Event
 
 
 def _row_index(rows: list[str], text: str) -> int:

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pmaction.github.data import Comment, Incident, Issue, IssueEvent, Repo
+from pmaction.github.data import Comment, Issue, IssueEvent, Repo
+from pmaction.incident.model import Incident
 from pmaction.timeline.build import (
     Entry,
     Moments,

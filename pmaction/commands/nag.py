@@ -17,11 +17,11 @@ from datetime import date, datetime, timedelta
 
 from github import GithubException
 
-from pmaction.engine import Session, command
 from pmaction.errors import PmactionError
-from pmaction.github.client import BOT_LOGIN, api_step, issue_from_payload, payload_of, translate
-from pmaction.github.data import TRUSTED_ASSOCIATIONS
+from pmaction.github.client import api_step, issue_from_payload, payload_of, translate
+from pmaction.github.data import BOT_LOGIN, TRUSTED_ASSOCIATIONS
 from pmaction.review.milestone import Review, list_reviews
+from pmaction.run.session import Session
 from pmaction.text.markers import Reminder, parse_reminders, reminder_marker
 
 
@@ -139,7 +139,7 @@ def _pages(count: int) -> int:
     return max(1, math.ceil(count / 100))
 
 
-@command("nag")
+
 def nag(session: Session, number: int | None) -> None:
     config, reporter, result, github = session.config, session.reporter, session.result, session.github
     now = session.clock.now()

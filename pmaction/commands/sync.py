@@ -18,11 +18,11 @@ from typing import TypeVar
 from github.Issue import Issue as GhIssue
 from github.Milestone import Milestone
 
-from pmaction.engine import Session, command
 from pmaction.errors import ConfigError, PmactionError
-from pmaction.github.client import BOT_LOGIN, api_step
-from pmaction.github.data import Comment, Incident, Repo
+from pmaction.github.client import api_step
+from pmaction.github.data import BOT_LOGIN, Comment, Repo
 from pmaction.guard.scan import Finding, guard_message, redact, scan
+from pmaction.incident.model import Incident
 from pmaction.items import parse as items_mod
 from pmaction.items.backlog import Backlog, BacklogWriter, Decision, decide, list_backlog
 from pmaction.items.parse import ActionItem, ItemsParse, parse_action_items
@@ -36,6 +36,7 @@ from pmaction.report.facts import (
 )
 from pmaction.review.dates import milestone_title
 from pmaction.review.milestone import Review, ensure_review, list_reviews
+from pmaction.run.session import Session
 from pmaction.status.comment import StatusView, find_status_comments, render_status
 from pmaction.text import markers
 from pmaction.text.times import format_duration, format_time
@@ -195,7 +196,7 @@ def load_template(session: Session) -> str | None:
     return text
 
 
-@command("sync")
+
 def sync(session: Session, number: int | None) -> None:
     if number is None:
         raise PmactionError("sync needs an issue: set the issue_number input")

@@ -32,7 +32,6 @@ from pmaction.errors import GitHubAPIError, PermissionMissing, PmactionError
 from pmaction.github.data import Comment, Issue, IssueEvent, Repo
 
 T = TypeVar("T")
-BOT_LOGIN = "github-actions[bot]"
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ can be tested without a network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
+# The account GITHUB_TOKEN acts as.
+BOT_LOGIN = "github-actions[bot]"
 # author_association values GitHub uses for people with push or org membership.
 TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
@@ -71,13 +73,3 @@ class Repo:
     @property
     def name(self) -> str:
         return self.full_name.split("/", 1)[1]
-
-
-@dataclass
-class Incident:
-    """Everything read from GitHub about one incident issue, in one place."""
-
-    repo: Repo
-    issue: Issue
-    comments: list[Comment] = field(default_factory=list)
-    events: list[IssueEvent] = field(default_factory=list)

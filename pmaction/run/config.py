@@ -19,7 +19,7 @@ from pmaction.errors import ConfigError
 from pmaction.items.parse import DEFAULT_TAXONOMY
 from pmaction.review.dates import parse_review_after
 
-COMMANDS = ("auto", "sync", "nag", "report")
+COMMAND_NAMES = ("auto", "sync", "nag", "report")
 
 # Inputs of action.yml with their defaults, in one place: a meta-test keeps action.yml equal to this.
 INPUT_DEFAULTS: dict[str, str] = {
@@ -163,8 +163,8 @@ def parse_label(name: str, value: Any) -> str:
 
 def parse_command(value: Any) -> str:
     text = str(value).strip().lower() or "auto"
-    if text not in COMMANDS:
-        raise ConfigError(f"command: {value!r} is not a command; use one of {', '.join(COMMANDS)}")
+    if text not in COMMAND_NAMES:
+        raise ConfigError(f"command: {value!r} is not a command; use one of {', '.join(COMMAND_NAMES)}")
     return text
 
 

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from pmaction.github.client import BOT_LOGIN
-from pmaction.github.data import TRUSTED_ASSOCIATIONS, Comment
+from pmaction.github.data import BOT_LOGIN, TRUSTED_ASSOCIATIONS, Comment
 from pmaction.text import markers
 from pmaction.text.times import format_duration, format_time
 from pmaction.timeline.build import Timeline

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from pmaction.github.data import TRUSTED_ASSOCIATIONS, Comment, Incident, Issue, IssueEvent
+from pmaction.github.data import TRUSTED_ASSOCIATIONS, Comment, Issue, IssueEvent
 from pmaction.incident.issueform import NO_RESPONSE, field_value, heading, iter_lines, normalise_key
+from pmaction.incident.model import Incident
 from pmaction.text import markers
 from pmaction.text.times import format_time, parse_time, split_time_prefix
 

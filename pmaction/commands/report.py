@@ -1,47 +1,12 @@
-"""The command registry: importing this module registers every command with the engine."""
+"""`report`: regenerate the cross-incident report page from the incident pages and the review milestones."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from typing import Any
-
-from pmaction.commands import nag as _nag  # noqa: F401
-from pmaction.commands import sync as _sync
-from pmaction.engine import Session, command
 from pmaction.github.client import GitHub
 from pmaction.report.facts import REPORT_PAGE, ReviewState, collect_facts, render_report
 from pmaction.review.milestone import list_reviews
+from pmaction.run.session import Session
 from pmaction.wiki.git import update_wiki, wiki_disabled_outcome, wiki_remote
-
-# Our page names start with this and carry the incident number after the date.
-_PAGE_NAME = re.compile(r"^Postmortem-\d{4}-\d{2}-\d{2}-(?P<number>\d+)(?:-|$)")
-
-
-def incidents_in_gollum(payload: Mapping[str, Any]) -> list[int]:
-    """Incident numbers of the pmaction pages a gollum event says were edited (pure)."""
-    numbers: list[int] = []
-    for page in payload.get("pages") or []:
-        if not isinstance(page, Mapping):
-            continue
-        name = str(page.get("page_name") or page.get("title") or "").replace(" ", "-")
-        match = _PAGE_NAME.match(name)
-        if match and int(match["number"]) not in numbers:
-            numbers.append(int(match["number"]))
-    return numbers
-
-
-@command("sync-wiki")
-def sync_wiki(session: Session, number: int | None) -> None:
-    """A person edited the wiki: re-sync the incidents whose pages changed (their action items)."""
-    numbers = incidents_in_gollum(session.ctx.event.payload)
-    if not numbers:
-        session.reporter.notice("the edited wiki pages are not post-mortem pages: nothing to do")
-        session.result.summary.append("The edited wiki pages are not post-mortem pages: nothing to do.")
-        return
-    for incident in numbers:
-        with session.reporter.group(f"#{incident}"):
-            _sync.sync(session, incident)
 
 
 def review_states(github: GitHub) -> dict[int, ReviewState]:
@@ -53,9 +18,7 @@ def review_states(github: GitHub) -> dict[int, ReviewState]:
     }
 
 
-@command("report")
 def report(session: Session, number: int | None) -> None:
-    """Regenerate the cross-incident report page from the incident pages and the review milestones."""
     github, result = session.github, session.result
     repo = github.repository()
     today = session.clock.now().astimezone(session.config.tz).date()
