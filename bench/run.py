@@ -55,14 +55,15 @@ from pmaction.demo import child_env, run_action
 from pmaction.engine import run
 from pmaction.github.data import Comment, Issue, IssueEvent, Repo
 from pmaction.incident.model import Incident
+from pmaction.incident.severity import severity
+from pmaction.reporter import CollectingReporter
 from pmaction.run.clock import Clock
 from pmaction.run.context import Event, RunContext
-from pmaction.run.reporter import CollectingReporter
 from pmaction.run.result import Result
 from pmaction.sandbox import Sandbox
 from pmaction.text.markers import owners_marker as owners_line
 from pmaction.text.markers import review_marker as milestone_marker
-from pmaction.timeline.build import build_timeline, severity
+from pmaction.timeline.build import build_timeline
 from pmaction.wiki.page import PageContext, refresh_page, render_page
 
 REPO = "octo-org/octo-repo"

@@ -11,10 +11,10 @@ from pathlib import Path
 from pmaction import __version__
 from pmaction.engine import run
 from pmaction.errors import PmactionError
+from pmaction.reporter import PlainReporter
 from pmaction.run.clock import Clock, parse_now
 from pmaction.run.config import COMMAND_NAMES
 from pmaction.run.context import Event, RunContext
-from pmaction.run.reporter import PlainReporter
 
 
 def _parser() -> argparse.ArgumentParser:

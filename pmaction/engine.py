@@ -12,11 +12,11 @@ from typing import Any
 from pmaction.commands import COMMAND_TABLE
 from pmaction.errors import ConfigError, PmactionError
 from pmaction.github.client import ApiSettings, GitHub
+from pmaction.reporter import Reporter
 from pmaction.run.clock import Clock
 from pmaction.run.config import Config, build_config, parse_config_file
 from pmaction.run.context import RunContext
 from pmaction.run.plan import plan_for
-from pmaction.run.reporter import Reporter
 from pmaction.run.result import Result
 from pmaction.run.session import Session
 

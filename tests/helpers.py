@@ -10,9 +10,9 @@ from typing import Any
 import requests
 
 from pmaction.engine import run
+from pmaction.reporter import CollectingReporter
 from pmaction.run.clock import Clock
 from pmaction.run.context import Event, RunContext
-from pmaction.run.reporter import CollectingReporter
 from pmaction.run.result import Result
 from pmaction.sandbox import Sandbox
 from pmaction.sandbox.events import load_payload, retarget_payload

@@ -23,9 +23,9 @@ from pmaction.commands import sync as sync_mod
 from pmaction.engine import run
 from pmaction.errors import GitHubAPIError, PmactionError
 from pmaction.github import client as gh
+from pmaction.reporter import CollectingReporter
 from pmaction.run.clock import Clock
 from pmaction.run.context import Event, RunContext
-from pmaction.run.reporter import CollectingReporter
 from pmaction.sandbox import Sandbox
 
 ISSUES = "/repos/{owner}/{repo}/issues"

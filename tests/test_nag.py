@@ -25,10 +25,10 @@ import pytest
 from conftest import SandboxFactory
 
 from pmaction.engine import run
+from pmaction.reporter import CollectingReporter
 from pmaction.review.dates import milestone_description
 from pmaction.run.clock import Clock
 from pmaction.run.context import Event, RunContext
-from pmaction.run.reporter import CollectingReporter
 from pmaction.run.result import Result
 from pmaction.sandbox import Sandbox
 from pmaction.text.markers import review_marker as milestone_marker

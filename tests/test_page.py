@@ -11,7 +11,7 @@ import pytest
 
 from pmaction.github.data import Issue, Repo
 from pmaction.text.markers import page_marker
-from pmaction.timeline.build import Durations, Entry, Moments, Timeline
+from pmaction.timeline.model import Durations, Entry, Moments, Timeline
 from pmaction.wiki.page import (
     IndexRow,
     IssueItem,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from pmaction.commands.sync_wiki import edited_page_files, incidents_of
 from pmaction.errors import ConfigError
 from pmaction.run.config import build_config
 from pmaction.run.context import Event
-from pmaction.commands.sync_wiki import edited_page_files, incidents_of
 from pmaction.run.plan import plan_for
 
 

@@ -20,9 +20,9 @@ from pmaction.report.facts import (
     review_status,
     set_facts_line,
 )
+from pmaction.reporter import CollectingReporter
 from pmaction.run.clock import Clock
 from pmaction.run.context import Event, RunContext
-from pmaction.run.reporter import CollectingReporter
 from pmaction.run.result import Result
 from pmaction.sandbox import Sandbox
 from pmaction.text.markers import page_marker

@@ -11,20 +11,19 @@ import pytest
 
 from pmaction.github.data import Comment, Issue, IssueEvent, Repo
 from pmaction.incident.model import Incident
+from pmaction.incident.severity import is_severity_label, severity
 from pmaction.timeline.build import (
-    Entry,
-    Moments,
     announced_at,
     body_entries,
     build_timeline,
     comment_entries,
-    compute_durations,
     compute_moments,
     declared_over_at,
     event_entries,
-    severity,
     sort_entries,
 )
+from pmaction.timeline.durations import compute_durations
+from pmaction.timeline.model import Entry, Moments
 
 BERLIN = ZoneInfo("Europe/Berlin")
 REPO = Repo(full_name="acme/shop", html_url="https://github.com/acme/shop", private=False, has_wiki=True)
@@ -436,10 +435,22 @@ def test_unreadable_body_field_is_warned_about_and_ignored() -> None:
     )
 
 
-def test_times_in_the_wrong_order_are_warned_about() -> None:
+def test_times_in_the_wrong_order_are_warned_about_and_give_no_duration() -> None:
     timeline = build_timeline(incident("Started: 2026-03-01 10:00 UTC\nDetected: 2026-03-01 09:00 UTC\n"))
-    assert timeline.durations.time_to_detect == timedelta(hours=-1)
+    assert timeline.durations.time_to_detect is None
     assert any(w.startswith("Detected (2026-03-01 09:00 UTC) is before Started") for w in timeline.warnings)
+
+
+@pytest.mark.parametrize(
+    ("label", "is_severity"),
+    [
+        *[(name, True) for name in ("sev1", "SEV-2", "sev 3", "sev_0", "sev:high", "severity:high")],
+        *[(name, True) for name in ("severity/critical", "Severity-low")],
+        *[(name, False) for name in ("severe-bug", "several", "seven", "sever", "sev", "severity", "bug")],
+    ],
+)
+def test_one_rule_says_what_a_severity_label_is(label: str, is_severity: bool) -> None:
+    assert is_severity_label(label) is is_severity
 
 
 @pytest.mark.parametrize(
@@ -448,7 +459,8 @@ def test_times_in_the_wrong_order_are_warned_about() -> None:
         ("### Severity\n\nSEV1 - full outage\n", ("incident", "sev3"), "SEV1 - full outage"),
         ("", ("incident", "SEV-2"), "SEV-2"),
         ("", ("severity:high",), "severity:high"),
-        ("", ("incident", "several"), "several"),
+        ("", ("incident", "severe-bug", "sev 3"), "sev 3"),
+        ("", ("incident", "several"), None),
         ("### Severity\n\n_No response_\n", ("incident", "bug"), None),
     ],
 )

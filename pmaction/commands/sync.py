@@ -23,6 +23,7 @@ from pmaction.github.client import api_step
 from pmaction.github.data import BOT_LOGIN, Comment, Repo
 from pmaction.guard.scan import Finding, guard_message, redact, scan
 from pmaction.incident.model import Incident
+from pmaction.incident.severity import severity, severity_label
 from pmaction.items import parse as items_mod
 from pmaction.items.backlog import Backlog, BacklogWriter, Decision, decide, list_backlog
 from pmaction.items.parse import ActionItem, ItemsParse, parse_action_items
@@ -40,7 +41,8 @@ from pmaction.run.session import Session
 from pmaction.status.comment import StatusView, find_status_comments, render_status
 from pmaction.text import markers
 from pmaction.text.times import format_duration, format_time
-from pmaction.timeline.build import Timeline, build_timeline, severity
+from pmaction.timeline.build import build_timeline
+from pmaction.timeline.model import Timeline
 from pmaction.wiki.git import WikiOutcome, update_wiki, wiki_disabled_outcome, wiki_remote
 from pmaction.wiki.page import (
     IndexRow,
@@ -275,7 +277,7 @@ def sync(session: Session, number: int | None) -> None:
         incident_url=issue.html_url,
         page_url=None,
         base_label=config.action_label,
-        severity_label=_severity_label(issue.labels),
+        severity_label=severity_label(issue.labels),
         milestone=state.milestone,
         backlog=Backlog(),  # filled by load_backlog() only when items need it
         dry_run=config.dry_run,
@@ -371,14 +373,6 @@ def _step(failures: list[PmactionError], action: Callable[[], T]) -> T | None:
 def _unscheduled(number: int, title: str) -> Review:
     """Stands in for a milestone that could not be read or created (the page says "not scheduled")."""
     return Review(0, milestone_title(number, title), "", None, "open", 0, 0, number, planned=True)
-
-
-def _severity_label(labels: tuple[str, ...]) -> str | None:
-    for label in labels:
-        lowered = label.lower().replace(" ", "")
-        if lowered.startswith(("sev", "severity")):
-            return label
-    return None
 
 
 def _warn_items(session: Session, parsed: ItemsParse, where: str) -> None:

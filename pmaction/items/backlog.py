@@ -28,7 +28,7 @@ from pmaction.items.parse import (
     backlog_labels,
     backlog_title,
 )
-from pmaction.run.reporter import Reporter
+from pmaction.reporter import Reporter
 from pmaction.text import markers
 
 

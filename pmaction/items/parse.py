@@ -18,6 +18,7 @@ from datetime import date
 
 from pmaction.text import markers
 from pmaction.text.markdown import ATX, Fences, strip_cr
+from pmaction.text.words import truncate_words
 
 DEFAULT_TAXONOMY = ("mitigate", "prevent", "detect", "process", "test")
 
@@ -385,18 +386,6 @@ def set_checked(markdown: str, item: ActionItem, checked: bool) -> tuple[str, bo
 
 
 # --- The backlog issue -------------------------------------------------------------------------------------
-
-def truncate_words(text: str, limit: int) -> str:
-    """``text`` within ``limit`` characters, cut at a word boundary and ended with "…" when cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-") + "…"
-
 
 def backlog_title(item: ActionItem) -> str:
     return truncate_words(item.title, TITLE_LIMIT)

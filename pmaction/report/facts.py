@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from pmaction.text import markers
 from pmaction.text.times import format_duration
+from pmaction.timeline.durations import span
 
 REPORT_PAGE = "Post-mortem-report.md"
 
@@ -40,13 +41,13 @@ class IncidentFacts:
         return self.moment("started") or self.moment("announced")
 
     def time_to_detect(self) -> timedelta | None:
-        return _span(self.moment("started"), self.moment("detected"))
+        return span(self.moment("started"), self.moment("detected"))
 
     def time_to_mitigate(self) -> timedelta | None:
-        return _span(self.moment("started"), self.moment("mitigated"))
+        return span(self.moment("started"), self.moment("mitigated"))
 
     def total(self) -> timedelta | None:
-        return _span(self.start, self.moment("resolved") or self.moment("declared_over"))
+        return span(self.start, self.moment("resolved") or self.moment("declared_over"))
 
 
 _MOMENTS = ("announced", "started", "detected", "mitigated", "resolved", "declared_over")
@@ -62,12 +63,6 @@ def _parse_moment(value: object) -> datetime | None:
         return None
     # Naive and aware times cannot be compared: the facts line is written in UTC.
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _span(start: datetime | None, end: datetime | None) -> timedelta | None:
-    if start is None or end is None or end < start:
-        return None
-    return end - start
 
 
 def facts_line(facts: IncidentFacts) -> str:

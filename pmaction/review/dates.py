@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
-from pmaction.items.parse import truncate_words
 from pmaction.text import markers
+from pmaction.text.words import truncate_words
 
 # GitHub allows 255-character milestone titles.
 MILESTONE_TITLE_LIMIT = 255

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pmaction.github.client import GitHub
+from pmaction.reporter import Reporter
 from pmaction.run.clock import Clock
 from pmaction.run.config import Config
 from pmaction.run.context import RunContext
-from pmaction.run.reporter import Reporter
 from pmaction.run.result import Result
 
 

@@ -13,7 +13,7 @@ from datetime import tzinfo
 from pmaction.github.data import BOT_LOGIN, TRUSTED_ASSOCIATIONS, Comment
 from pmaction.text import markers
 from pmaction.text.times import format_duration, format_time
-from pmaction.timeline.build import Timeline
+from pmaction.timeline.model import Timeline
 
 HEADING = "### Post-mortem bookkeeping"
 

@@ -11,62 +11,18 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from pmaction.github.data import TRUSTED_ASSOCIATIONS, Comment, Issue, IssueEvent
 from pmaction.incident.issueform import NO_RESPONSE, field_value, heading, iter_lines, normalise_key
 from pmaction.incident.model import Incident
 from pmaction.text import markers
-from pmaction.text.times import format_time, parse_time, split_time_prefix
+from pmaction.text.times import parse_time, split_time_prefix
+from pmaction.timeline.durations import compute_durations, order_warnings
+from pmaction.timeline.model import Entry, Moments, Timeline
 
 # Key moments a timeline entry can mark with a hashtag, plus the two read from the issue.
 KEY_TAGS = ("started", "detected", "mitigated", "resolved")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One timeline row.
-
-    ``key`` is stable across runs and identifies where the entry came from
-    ("comment-<id>", "event-<id>", "body-<sha1 of the raw line>[:12]", "announced", "declared-over").
-    ``when`` is timezone-aware UTC, or None when the time could not be read ("time unknown").
-    """
-
-    key: str
-    when: datetime | None
-    text: str
-    source: str  # "body" | "comment" | "event" | "issue"
-    author: str | None = None
-    url: str | None = None
-    tags: frozenset[str] = frozenset()
-    raw: str = ""
-    order: int = 0  # position in its source, keeps "time unknown" entries in source order
-
-
-@dataclass(frozen=True)
-class Moments:
-    announced: datetime | None = None
-    declared_over: datetime | None = None
-    started: datetime | None = None
-    detected: datetime | None = None
-    mitigated: datetime | None = None
-    resolved: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Durations:
-    time_to_detect: timedelta | None = None
-    time_to_mitigate: timedelta | None = None
-    total: timedelta | None = None
-
-
-@dataclass(frozen=True)
-class Timeline:
-    entries: tuple[Entry, ...]
-    moments: Moments
-    durations: Durations
-    warnings: tuple[str, ...] = field(default=())
 
 
 # --- Building the timeline (pure functions below; no I/O) -------------------------------------------------
@@ -427,33 +383,6 @@ def compute_moments(
     )
 
 
-def _between(start: datetime | None, end: datetime | None) -> timedelta | None:
-    return end - start if start is not None and end is not None else None
-
-
-def compute_durations(m: Moments) -> Durations:
-    """Each duration only when both of its ends are known."""
-    return Durations(
-        time_to_detect=_between(m.started, m.detected),
-        time_to_mitigate=_between(m.started, m.mitigated),
-        total=_between(m.started or m.announced, m.resolved or m.declared_over),
-    )
-
-
-def _order_warnings(m: Moments, d: Durations, tz: tzinfo) -> list[str]:
-    checks = (
-        (d.time_to_detect, "Detected", m.detected, "Started", m.started),
-        (d.time_to_mitigate, "Mitigated", m.mitigated, "Started", m.started),
-        (d.total, "The end", m.resolved or m.declared_over, "the start", m.started or m.announced),
-    )
-    return [
-        f"{late_name} ({format_time(late, tz)}) is before {early_name} ({format_time(early, tz)}): "
-        "check the times in the issue body and the tagged entries."
-        for span, late_name, late, early_name, early in checks
-        if span is not None and span < timedelta(0)
-    ]
-
-
 # --- everything together ------------------------------------------------------------------------------------
 
 
@@ -556,21 +485,7 @@ def build_timeline(
     durations = compute_durations(moments)
     synthetic = _synthetic(issue, events, label, moments, fields)
     entries = sort_entries([synthetic[0], *collected, *synthetic[1:]])
-    all_warnings = [*warnings, *body_warnings, *comment_warnings, *_order_warnings(moments, durations, tz)]
+    all_warnings = [*warnings, *body_warnings, *comment_warnings, *order_warnings(moments, tz)]
     return Timeline(
         entries=tuple(entries), moments=moments, durations=durations, warnings=tuple(all_warnings)
     )
-
-
-def severity(issue: Issue) -> str | None:
-    """The Severity field of the body, else a label such as ``sev1``, ``SEV-2`` or ``severity:high``."""
-    value = field_value(issue.body, "Severity")
-    if value:
-        return value.strip().split("\n", 1)[0].strip()
-    for name in issue.labels:
-        if _SEVERITY_LABEL.match(name.strip()):
-            return name.strip()
-    return None
-
-
-_SEVERITY_LABEL = re.compile(r"^sev(?:erity)?[-: ]?\w+$", re.IGNORECASE)

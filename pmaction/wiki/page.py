@@ -47,7 +47,7 @@ from pmaction.github.data import Issue, Repo
 from pmaction.text import markers
 from pmaction.text.markdown import ATX, Fences, strip_cr
 from pmaction.text.times import format_duration, format_time, parse_time
-from pmaction.timeline.build import Entry, Timeline
+from pmaction.timeline.model import Entry, Timeline
 
 PRIME_DIRECTIVE = (
     "Regardless of what we discover, we understand and truly believe that everyone did the best job they "
