@@ -64,7 +64,8 @@ from pmaction.sandbox import Sandbox
 from pmaction.text.markers import owners_marker as owners_line
 from pmaction.text.markers import review_marker as milestone_marker
 from pmaction.timeline.build import build_timeline
-from pmaction.wiki.page import PageContext, refresh_page, render_page
+from pmaction.wiki.page import refresh_page, render_page
+from pmaction.wiki.render import PageContext
 
 REPO = "octo-org/octo-repo"
 INCIDENT = 12

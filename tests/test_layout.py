@@ -13,7 +13,10 @@ ENGINE = [p for p in sorted((ROOT / "pmaction").rglob("*.py")) if "sandbox" not 
 
 def test_no_engine_function_over_60_lines_and_no_module_over_500() -> None:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "check_limits.py")], capture_output=True, text=True, check=False
+        [sys.executable, str(ROOT / "scripts" / "check_limits.py")],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout
 

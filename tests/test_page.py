@@ -12,20 +12,10 @@ import pytest
 from pmaction.github.data import Issue, Repo
 from pmaction.text.markers import page_marker
 from pmaction.timeline.model import Durations, Entry, Moments, Timeline
-from pmaction.wiki.page import (
-    IndexRow,
-    IssueItem,
-    PageContext,
-    ReviewInfo,
-    ensure_sidebar,
-    find_incident_page,
-    page_file_name,
-    page_title,
-    refresh_page,
-    render_page,
-    update_index,
-    wiki_page_url,
-)
+from pmaction.wiki.index import IndexRow, ensure_sidebar, update_index
+from pmaction.wiki.names import find_incident_page, page_file_name, page_title, wiki_page_url
+from pmaction.wiki.page import refresh_page, render_page
+from pmaction.wiki.render import IssueItem, PageContext, ReviewInfo
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
 BERLIN = ZoneInfo("Europe/Berlin")

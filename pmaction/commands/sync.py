@@ -44,19 +44,10 @@ from pmaction.text.times import format_duration, format_time
 from pmaction.timeline.build import build_timeline
 from pmaction.timeline.model import Timeline
 from pmaction.wiki.git import WikiOutcome, update_wiki, wiki_disabled_outcome, wiki_remote
-from pmaction.wiki.page import (
-    IndexRow,
-    IssueItem,
-    PageContext,
-    ReviewInfo,
-    ensure_sidebar,
-    find_incident_page,
-    page_file_name,
-    refresh_page,
-    render_page,
-    update_index,
-    wiki_page_url,
-)
+from pmaction.wiki.index import IndexRow, ensure_sidebar, update_index
+from pmaction.wiki.names import find_incident_page, page_file_name, wiki_page_url
+from pmaction.wiki.page import refresh_page, render_page
+from pmaction.wiki.render import IssueItem, PageContext, ReviewInfo
 
 T = TypeVar("T")
 

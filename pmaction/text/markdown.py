@@ -11,6 +11,8 @@ import re
 # Any indentation opens a fence: inside list items fences are indented, and reading a pasted log as
 # structure would be worse than treating an odd indented block as code.
 FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
+# A table cell ends at a pipe that is not escaped with a backslash.
+CELL_SPLIT = re.compile(r"(?<!\\)\|")
 ATX = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
 
 

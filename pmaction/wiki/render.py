@@ -1,0 +1,174 @@
+"""Rendering the incident page from its template: rows, template variables, the sandboxed Jinja2 render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from importlib import resources
+from typing import Any
+
+from jinja2 import ChainableUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+
+from pmaction.github.data import Issue, Repo
+from pmaction.text import markers
+from pmaction.text.escape import cell, inline, link, link_text, safe_url
+from pmaction.text.markdown import CELL_SPLIT
+from pmaction.text.times import format_duration, format_time
+from pmaction.timeline.model import Entry, Timeline
+
+PRIME_DIRECTIVE = (
+    "Regardless of what we discover, we understand and truly believe that everyone did the best job they "
+    "could, given what they knew at the time, their skills and abilities, the resources available, and the "
+    "situation at hand."
+)
+
+
+PRIME_DIRECTIVE_SOURCE = "Norm Kerth, *Project Retrospectives: A Handbook for Team Reviews*, 2001"
+
+
+DEFAULT_TEMPLATE_NAME = ".github/postmortem.md.j2"
+
+
+@dataclass(frozen=True)
+class IssueItem:
+    """An agreed action item from the incident issue, shown (not edited) on the page."""
+
+    text: str
+    checked: bool
+    ref: int | None  # its backlog issue, once made
+
+
+@dataclass(frozen=True)
+class ReviewInfo:
+    title: str
+    url: str
+    due_on: date
+    state: str  # "open" | "closed"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    repo: Repo
+    issue: Issue
+    timeline: Timeline
+    severity: str | None
+    tz: tzinfo
+    review: ReviewInfo | None = None
+    issue_items: tuple[IssueItem, ...] = ()
+    items_closed: int = 0
+    items_total: int = 0
+
+
+def default_template() -> str:
+    return resources.files("pmaction").joinpath("templates/incident.md.j2").read_text(encoding="utf-8")
+
+
+def _tz_label(tz: tzinfo) -> str:
+    key = getattr(tz, "key", None)
+    return str(key) if key else (tz.tzname(None) or "UTC")
+
+
+def row_hash(body: str) -> str:
+    """Hash of a row's cells with their padding stripped: an editor that re-aligns the table's columns is
+    not a person changing the row."""
+    text = body.strip()
+    text = text[1:] if text.startswith("|") else text
+    text = text[:-1] if text.endswith("|") and not text.endswith("\\|") else text
+    canonical = "|".join(cell.strip() for cell in CELL_SPLIT.split(text))
+    return hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:10]
+
+
+_SOURCE_NAMES = {"comment": "comment", "body": "issue body", "event": "issue event", "issue": "issue"}
+
+
+def render_row(entry: Entry, tz: tzinfo, issue_url: str | None = None) -> str:
+    """One generated timeline row, ending with its marker (key and hash of the row as generated)."""
+    source = _SOURCE_NAMES.get(entry.source, cell(entry.source))
+    url = entry.url or (issue_url if entry.source in ("body", "issue") else None)
+    cells = [format_time(entry.when, tz), cell(entry.author or ""), cell(entry.text), link(source, url)]
+    body = "| " + " | ".join(cells)
+    return f"{body.rstrip()} {markers.row_marker(entry.key, row_hash(body))} |"
+
+
+def _issue_item_line(item: IssueItem) -> str:
+    ref = f" (#{item.ref})" if item.ref is not None else ""
+    return f"- [{'x' if item.checked else ' '}] {inline(item.text)}{ref}"
+
+
+def variables(ctx: PageContext, rows: Sequence[str]) -> dict[str, Any]:
+    issue, tz = ctx.issue, ctx.tz
+    moments, durations = ctx.timeline.moments, ctx.timeline.durations
+    status = "Declared over" if moments.declared_over else "Open"
+    review = None
+    review_summary = "not scheduled"
+    if ctx.review is not None:
+        review = {
+            "title": link_text(inline(ctx.review.title)),
+            "url": safe_url(ctx.review.url) or "",
+            "due": ctx.review.due_on.isoformat(),
+            "state": ctx.review.state,
+        }
+        review_summary = f"{link(inline(ctx.review.title), ctx.review.url)}, due {review['due']}"
+    backlog = f"{ctx.items_closed} of {ctx.items_total} items closed"
+    title = inline(issue.title)
+    severity = inline(ctx.severity) if ctx.severity else "not set"
+    announced = format_time(moments.announced, tz) if moments.announced else "—"
+    declared = format_time(moments.declared_over, tz) if moments.declared_over else "—"
+    facts = [
+        ("Incident", cell(link(f"#{issue.number} {title}", issue.html_url))),
+        ("Severity", cell(severity)),
+        ("Status", status),
+        ("Announced", announced),
+        ("Declared over", declared),
+        ("Time to detect", format_duration(durations.time_to_detect)),
+        ("Time to mitigate", format_duration(durations.time_to_mitigate)),
+        ("Total duration", format_duration(durations.total)),
+        ("Review", cell(review_summary)),
+        ("Backlog", backlog),
+    ]
+    return {
+        "page_marker": markers.page_marker(ctx.repo.full_name, issue.number),
+        "number": issue.number,
+        "title": title,
+        "repo": ctx.repo.full_name,
+        "issue_url": safe_url(issue.html_url) or "",
+        "severity": severity,
+        "status": status,
+        "announced": announced,
+        "declared_over": declared,
+        "time_to_detect": format_duration(durations.time_to_detect),
+        "time_to_mitigate": format_duration(durations.time_to_mitigate),
+        "total_duration": format_duration(durations.total),
+        "review_summary": review_summary,
+        "backlog": backlog,
+        "facts": facts,
+        "tz_label": _tz_label(tz),
+        "timeline_rows": list(rows),
+        "issue_items": [_issue_item_line(item) for item in ctx.issue_items],
+        "review": review,
+        "prime_directive": PRIME_DIRECTIVE,
+        "prime_directive_source": PRIME_DIRECTIVE_SOURCE,
+    }
+
+
+def render_template(template_text: str, variables: Mapping[str, Any], template_name: str) -> str:
+    env = SandboxedEnvironment(
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=ChainableUndefined,
+    )
+    source = template_text.replace("\r\n", "\n")
+    try:
+        return env.from_string(source).render(**variables)
+    except TemplateSyntaxError as exc:
+        raise ValueError(
+            f"{template_name}, line {exc.lineno}: {exc.message}; fix {template_name} (a Jinja2 template)"
+        ) from exc
+    except TemplateError as exc:
+        raise ValueError(f"{template_name}: {exc}; fix {template_name} (a Jinja2 template)") from exc

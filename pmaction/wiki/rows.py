@@ -1,0 +1,65 @@
+"""The timeline table's rows: people's rows kept as written, generated rows refreshed, all in time order.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from pmaction.text import markers
+from pmaction.text.markdown import strip_cr
+from pmaction.text.times import parse_time
+from pmaction.wiki.layout import (
+    first_cell,
+)
+from pmaction.wiki.render import (
+    PageContext,
+    render_row,
+    row_hash,
+)
+
+_NEVER = float("inf")
+
+
+# A page render and merge each rebuild the rows several times (template, blocks, table); rows are a pure
+# function of their entry, so remembering them keeps a 5,000-entry refresh linear and fast.
+_row = functools.lru_cache(maxsize=20_000)(render_row)
+
+
+def merge_rows(existing: Sequence[str], ctx: PageContext, cr: str = "") -> list[str]:
+    """The timeline's rows: existing rows merged with the entries, all in time order.
+
+    Each unit is a row with a readable time plus the rows without one that followed it (they stay after
+    the row that preceded them). Generated entries without a time go last, as in the timeline.
+    """
+    tz = ctx.tz
+    entries = {entry.key: entry for entry in ctx.timeline.entries}
+    announced = ctx.timeline.moments.announced
+    last_date = announced.astimezone(tz).date() if announced else None
+    units: list[tuple[float, int, list[str]]] = [(-_NEVER, -1, [])]
+    claimed: set[str] = set()
+    for seq, line in enumerate(existing):
+        when = parse_time(first_cell(line), tz=tz, default_date=last_date)
+        if when is not None:
+            last_date = when.astimezone(tz).date()
+        marker = markers.parse_row_marker(strip_cr(line))
+        if marker and marker.key not in claimed:
+            key = marker.key
+            claimed.add(key)
+            if row_hash(marker.body) == marker.hash:
+                entry = entries.get(key)
+                if entry is not None:  # ours and untouched: show the entry as it is now
+                    at = entry.when.timestamp() if entry.when else _NEVER
+                    units.append((at, seq, [_row(entry, tz, ctx.issue.html_url) + cr]))
+                continue  # untouched and its entry is gone (comment deleted): drop it
+        if when is not None:
+            units.append((when.timestamp(), seq, [line]))
+        else:
+            units[-1][2].append(line)
+    base = len(existing)
+    for offset, entry in enumerate(ctx.timeline.entries):
+        if entry.key not in claimed:
+            at = entry.when.timestamp() if entry.when else _NEVER
+            units.append((at, base + offset, [_row(entry, tz, ctx.issue.html_url) + cr]))
+    units.sort(key=lambda unit: (unit[0], unit[1]))
+    return [line for _, _, rows in units for line in rows]
