@@ -9,17 +9,8 @@ from typing import Any
 from conftest import SandboxFactory
 
 from pmaction.engine import run
-from pmaction.report.facts import (
-    REPORT_PAGE,
-    IncidentFacts,
-    ReviewState,
-    collect_facts,
-    facts_line,
-    parse_facts,
-    render_report,
-    review_status,
-    set_facts_line,
-)
+from pmaction.report.facts import IncidentFacts, collect_facts, facts_line, parse_facts, set_facts_line
+from pmaction.report.render import REPORT_PAGE, ReviewState, render_report, review_status
 from pmaction.reporter import CollectingReporter
 from pmaction.run.clock import Clock
 from pmaction.run.context import Event, RunContext

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pmaction.github.client import GitHub
-from pmaction.report.facts import REPORT_PAGE, ReviewState, collect_facts, render_report
+from pmaction.report.facts import collect_facts
+from pmaction.report.render import REPORT_PAGE, ReviewState, render_report
 from pmaction.review.milestone import list_reviews
 from pmaction.run.session import Session
 from pmaction.wiki.git import update_wiki, wiki_disabled_outcome, wiki_remote

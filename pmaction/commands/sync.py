@@ -27,14 +27,8 @@ from pmaction.incident.severity import severity, severity_label
 from pmaction.items import parse as items_mod
 from pmaction.items.backlog import Backlog, BacklogWriter, Decision, decide, list_backlog
 from pmaction.items.parse import ActionItem, ItemsParse, parse_action_items
-from pmaction.report.facts import (
-    REPORT_PAGE,
-    IncidentFacts,
-    ReviewState,
-    collect_facts,
-    render_report,
-    set_facts_line,
-)
+from pmaction.report.facts import IncidentFacts, collect_facts, set_facts_line
+from pmaction.report.render import REPORT_PAGE, ReviewState, render_report
 from pmaction.review.dates import milestone_title
 from pmaction.review.milestone import Review, ensure_review, list_reviews
 from pmaction.run.session import Session

@@ -1,23 +1,18 @@
-"""The cross-incident report: how fast we detect and mitigate, and whether follow-ups happen.
+"""Each incident page's key facts, kept as one hidden JSON line right after the page marker.
 
-Each incident page carries its key facts as one hidden JSON line right after the page marker,
-so the report is computed from one wiki clone and one milestone listing, not a request per
-incident.
+Sync writes the line; the report reads every page's line back, so the report is computed from one wiki
+clone and one milestone listing, not a request per incident.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from pmaction.text import markers
-from pmaction.text.times import format_duration
-from pmaction.timeline.durations import span
-
-REPORT_PAGE = "Post-mortem-report.md"
+from pmaction.timeline.durations import compute_durations, incident_start
+from pmaction.timeline.model import Moments
 
 
 @dataclass(frozen=True)
@@ -37,17 +32,22 @@ class IncidentFacts:
         return _parse_moment(getattr(self, name))
 
     @property
-    def start(self) -> datetime | None:
-        return self.moment("started") or self.moment("announced")
+    def moments(self) -> Moments:
+        return Moments(**{name: self.moment(name) for name in _MOMENTS})
 
+    @property
+    def start(self) -> datetime | None:
+        return incident_start(self.moments)
+
+    # The same duration rule as the page's (timeline/durations.py), so the report and the pages agree.
     def time_to_detect(self) -> timedelta | None:
-        return span(self.moment("started"), self.moment("detected"))
+        return compute_durations(self.moments).time_to_detect
 
     def time_to_mitigate(self) -> timedelta | None:
-        return span(self.moment("started"), self.moment("mitigated"))
+        return compute_durations(self.moments).time_to_mitigate
 
     def total(self) -> timedelta | None:
-        return span(self.start, self.moment("resolved") or self.moment("declared_over"))
+        return compute_durations(self.moments).total
 
 
 _MOMENTS = ("announced", "started", "detected", "mitigated", "resolved", "declared_over")
@@ -117,103 +117,9 @@ def collect_facts(files: Mapping[str, str], full_name: str) -> list[IncidentFact
         facts = parse_facts(text)
         if facts is not None:
             out.append(facts)
-    return sorted(out, key=_chronological)
+    return sorted(out, key=chronological)
 
 
-def _chronological(facts: IncidentFacts) -> tuple[datetime, int]:
+def chronological(facts: IncidentFacts) -> tuple[datetime, int]:
     # By the instant, not its text: "10:00+02:00" is before "09:00+00:00".
     return facts.start or datetime.min.replace(tzinfo=UTC), facts.number
-
-
-@dataclass(frozen=True)
-class ReviewState:
-    incident: int
-    state: str  # open | closed
-    due_on: date | None
-    open_issues: int
-    closed_issues: int
-    url: str
-
-
-def _stats(values: Iterable[timedelta | None]) -> tuple[str, str, int]:
-    known = [v.total_seconds() for v in values if v is not None]
-    if not known:
-        return "n/a", "n/a", 0
-    median = timedelta(seconds=statistics.median(known))
-    mean = timedelta(seconds=statistics.fmean(known))
-    return format_duration(median), format_duration(mean), len(known)
-
-
-def review_status(review: ReviewState | None, today: date) -> str:
-    if review is None:
-        return "not scheduled"
-    if review.state == "closed":
-        return "held"
-    if review.due_on is not None and review.due_on < today:
-        # A date, not "by N days": the page must not change (and commit) every day it stays overdue.
-        return f"overdue since {review.due_on.isoformat()}"
-    return f"due {review.due_on.isoformat()}" if review.due_on else "open"
-
-
-def render_report(
-    facts: Sequence[IncidentFacts],
-    reviews: Mapping[int, ReviewState],
-    today: date,
-    wiki_base: str | None = None,
-) -> str:
-    """The report page and job-summary table (pure)."""
-    # No "generated on" date: an unchanged report must not make a wiki commit every day.
-    lines = ["# Post-mortem report", ""]
-    if not facts:
-        return "\n".join([*lines, "No post-mortems yet.", ""])
-    months = Counter(f.start.strftime("%Y-%m") for f in facts if f.start)
-    lines += ["## Incidents per month", "", "| Month | Incidents |", "|---|---|"]
-    lines += [f"| {month} | {count} |" for month, count in sorted(months.items())]
-    lines += [
-        "",
-        "## How fast we respond",
-        "",
-        "| Measure | Median | Mean | Incidents measured |",
-        "|---|---|---|---|",
-    ]
-    for label, values in (
-        ("Time to detect", [f.time_to_detect() for f in facts]),
-        ("Time to mitigate", [f.time_to_mitigate() for f in facts]),
-        ("Total duration", [f.total() for f in facts]),
-    ):
-        median, mean, count = _stats(values)
-        lines.append(f"| {label} | {median} | {mean} | {count} |")
-    open_items = sum(r.open_issues for r in reviews.values())
-    closed_items = sum(r.closed_issues for r in reviews.values())
-    overdue_items = sum(
-        r.open_issues
-        for r in reviews.values()
-        if r.state == "open" and r.due_on is not None and r.due_on < today
-    )
-    lines += [
-        "",
-        "## Action items",
-        "",
-        "| Open | Closed | Open past their review date |",
-        "|---|---|---|",
-        f"| {open_items} | {closed_items} | {overdue_items} |",
-        "",
-        "## Incidents",
-        "",
-        "| Incident | Started | Total duration | Items closed | Review |",
-        "|---|---|---|---|---|",
-    ]
-    for f in _newest_first(facts):
-        review = reviews.get(f.number)
-        items = f"{review.closed_issues} of {review.open_issues + review.closed_issues}" if review else "n/a"
-        started = f.start.date().isoformat() if f.start else "n/a"
-        title = " ".join(f.title.split()).replace("|", "\\|").replace("<!--", "&lt;!--")
-        lines.append(
-            f"| [#{f.number} {title}]({f.url}) | {started} | {format_duration(f.total())} | {items} | "
-            f"{review_status(review, today)} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _newest_first(facts: Sequence[IncidentFacts]) -> list[IncidentFacts]:
-    return sorted(facts, key=_chronological, reverse=True)
