@@ -13,7 +13,7 @@ from pmaction.engine import run
 from pmaction.errors import PmactionError
 from pmaction.reporter import PlainReporter
 from pmaction.run.clock import Clock, parse_now
-from pmaction.run.config import COMMAND_NAMES
+from pmaction.run.options import COMMAND_NAMES
 from pmaction.run.context import Event, RunContext
 
 
@@ -90,8 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cmd == "run":
         return _run(args)
     if args.cmd == "demo":
-        from pmaction.demo import run_demo
-
+        try:
+            from pmaction.demo import run_demo
+        except ModuleNotFoundError:
+            # The runtime image leaves the sandbox out (.dockerignore): say where the demo lives.
+            print(
+                "error: pmaction demo needs the sandbox, which the action's image leaves out: "
+                "run it from a checkout (pip install -e . && pmaction demo)",
+                file=sys.stderr,
+            )
+            return 2
         return run_demo(args.out, latency_ms=args.latency_ms)
     return 2
 

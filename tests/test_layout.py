@@ -31,3 +31,10 @@ def test_every_hidden_marker_is_written_by_the_markers_module_only() -> None:
         if "pmaction:" in code.replace('title="pmaction:', "").replace("pmaction: ", ""):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_runtime_image_leaves_out_the_sandbox_the_demo_and_the_tests() -> None:
+    ignored = {
+        line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines() if not line.startswith("#")
+    }
+    assert {"pmaction/sandbox", "pmaction/demo.py", "tests", "bench", "scripts"} <= ignored
