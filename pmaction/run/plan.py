@@ -8,6 +8,7 @@ from typing import Any
 
 from pmaction.errors import ConfigError
 from pmaction.github.data import BOT_LOGIN
+from pmaction.incident.authors import by_pmaction_or_the_team
 from pmaction.run.config import Config
 from pmaction.run.context import Event
 from pmaction.text import markers
@@ -85,6 +86,9 @@ def _issue_event(config: Config, name: str, payload: Mapping[str, Any]) -> Plan:
         if label.lower() == config.incident_label.lower():
             return Plan("sync", number)
     if not _has_label(issue, config.incident_label):
+        incident = _incident_of_backlog_issue(config, issue, payload)
+        if incident is not None:  # closing, reopening or editing an action item: its incident's progress
+            return Plan("sync", incident)
         return Plan(
             None,
             number,
@@ -94,6 +98,21 @@ def _issue_event(config: Config, name: str, payload: Mapping[str, Any]) -> Plan:
     if name == "issue_comment" and _is_own_comment(payload):
         return Plan(None, number, "the comment is pmaction's own: skipped")
     return Plan("sync", number)
+
+
+def _incident_of_backlog_issue(
+    config: Config, issue: Mapping[str, Any], payload: Mapping[str, Any]
+) -> int | None:
+    """The incident a backlog issue pmaction made belongs to: the action label, our marker on the body's
+    last line naming this repository, written by pmaction's account or the team (never an outsider's copy).
+    """
+    if not _has_label(issue, config.action_label) or not by_pmaction_or_the_team(issue):
+        return None
+    found = markers.parse_item_marker(str(issue.get("body") or ""))
+    repo = str((payload.get("repository") or {}).get("full_name") or "")
+    if found is None or not repo or found[0].repo.lower() != repo.lower():
+        return None
+    return found[0].number
 
 
 def _is_own_comment(payload: Mapping[str, Any]) -> bool:
