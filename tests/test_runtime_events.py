@@ -1,4 +1,5 @@
-"""The events GitHub really sends reach the right incident, through `python -m entrypoint` as the runner runs it."""
+"""The events GitHub really sends reach the right incident, through `python -m entrypoint` as the runner
+runs it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from helpers import Person, backlog_issues, incident_page, labeled_payload, run_
 from pmaction.demo import run_action
 from pmaction.sandbox.events import load_payload, retarget_payload
 
-ITEMS = "## Action items\n\n- [ ] Alert on replica lag @alice #detect\n- [ ] Practise failover @bob #process\n"
+ITEMS = (
+    "## Action items\n\n"
+    "- [ ] Alert on replica lag @alice #detect\n"
+    "- [ ] Practise failover @bob #process\n"
+)
 
 
 def _payload(sb: Any, name: str, number: int) -> dict[str, Any]:
