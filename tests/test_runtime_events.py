@@ -66,3 +66,51 @@ def test_an_outsiders_issue_with_our_marker_and_label_does_not_sync_the_incident
     assert outcome.code == 0, outcome.stdout
     assert "nothing to do" in outcome.stdout
     assert not [r for r in sb.requests() if r["kind"] == "api" and r["method"] != "GET"]
+
+
+def _two_incidents() -> dict[str, Any]:
+    data = scenario()
+    second = {**data["issues"][0], "number": 13, "title": "Cache stampede", "comments": [], "events": []}
+    data["issues"].append(second)
+    return data
+
+
+def _add_item(sb: Any, number: int, item: str) -> None:
+    name, page = incident_page(sb, number)
+    sb.push_wiki_page(name, page.replace("## Action items\n", f"## Action items\n\n{item}\n", 1))
+
+
+def test_a_wiki_edit_whose_run_was_cancelled_is_synced_by_the_next_wiki_run(
+    sandbox: SandboxFactory, tmp_path: Path
+) -> None:
+    sb = sandbox(_two_incidents())
+    run_sync(sb, 12)
+    run_sync(sb, 13)
+    _add_item(sb, 12, "- [ ] Alert on replica lag @alice #detect")  # its gollum run was cancelled
+    _add_item(sb, 13, "- [ ] Cap cache refills @bob #prevent")
+    gollum = load_payload("gollum")
+    name = incident_page(sb, 13)[0].removesuffix(".md")
+    gollum["pages"] = [{**gollum["pages"][0], "page_name": name, "title": name}]
+    gollum["repository"] = {**gollum["repository"], "full_name": sb.repo}
+
+    outcome = run_action(sb, "gollum", gollum, tmp_path)
+
+    assert outcome.code == 0, outcome.stdout
+    assert [issue["title"] for issue in backlog_issues(sb, 12)] == ["Alert on replica lag"]
+    assert [issue["title"] for issue in backlog_issues(sb, 13)] == ["Cap cache refills"]
+
+
+def test_a_wiki_run_when_no_post_mortem_page_changed_writes_nothing(
+    sandbox: SandboxFactory, tmp_path: Path
+) -> None:
+    sb = sandbox(_two_incidents())
+    run_sync(sb, 12)
+    sb.push_wiki_page("Home.md", "Welcome, edited by a person\n")
+    sb.clear_requests()
+
+    outcome = run_action(sb, "gollum", load_payload("gollum"), tmp_path)
+
+    assert outcome.code == 0, outcome.stdout
+    assert "nothing to do" in outcome.stdout
+    assert not [r for r in sb.requests() if r["method"] != "GET" and r["kind"] == "api"]
+    assert not [r for r in sb.requests() if r["route"] == "git:receive-pack"]

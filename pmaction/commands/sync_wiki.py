@@ -1,7 +1,9 @@
-"""`sync-wiki`: a person edited the wiki; re-sync the incidents whose pages the edit touched.
+"""`sync-wiki`: people edited the wiki; re-sync every incident whose page changed since pmaction wrote it.
 
-Pages are found by the incident marker on their first line, like everywhere else, never by file name:
-a page someone renamed is still its incident's page.
+State-based, not payload-based: GitHub keeps one pending run per concurrency group and cancels the older
+one, so a run must not rely on its own payload naming every edited page. A page counts as changed when
+the newest commit touching it is not pmaction's (its commits carry the bot's e-mail). Pages are found by
+the incident marker on their first line, never by file name: a renamed page is still its incident's.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 from pmaction.commands.sync import sync
 from pmaction.run.session import Session
 from pmaction.text import markers
-from pmaction.wiki.git import update_wiki, wiki_remote
+from pmaction.wiki.git import BOT_EMAIL, WikiPages, read_wiki, wiki_remote
 
 
 def edited_page_files(payload: Mapping[str, Any]) -> list[str]:
@@ -37,35 +39,24 @@ def incidents_of(files: Mapping[str, str], names: list[str], full_name: str) -> 
     return numbers
 
 
-def _read_wiki(session: Session) -> dict[str, str]:
-    """The wiki's pages, read by a clone that writes nothing."""
-    seen: dict[str, str] = {}
-
-    def look(files: dict[str, str]) -> dict[str, str]:
-        seen.clear()
-        seen.update(files)
-        return {}
-
-    outcome = update_wiki(
-        wiki_remote(session.ctx.server_url, session.ctx.repo),
-        session.ctx.token,
-        look,
-        message="pmaction: read only",
-        dry_run=True,
-    )
-    if outcome.status not in ("unchanged", "dry_run"):
-        session.result.fail(outcome.message)
-    return seen
+def changed_incidents(pages: WikiPages, full_name: str, names: list[str]) -> list[int]:
+    """Incidents whose page a person changed after pmaction last wrote it, and those the event names
+    (pure)."""
+    changed = [name for name, by in pages.last_author.items() if by != BOT_EMAIL and name.endswith(".md")]
+    return incidents_of(pages.files, [*sorted(changed), *names], full_name)
 
 
 def sync_wiki(session: Session, number: int | None) -> None:
     names = edited_page_files(session.ctx.event.payload)
-    numbers = incidents_of(_read_wiki(session), names, session.ctx.repo) if names else []
+    pages = read_wiki(wiki_remote(session.ctx.server_url, session.ctx.repo), session.ctx.token)
+    if pages.problem:
+        session.result.fail(pages.problem)
+        return
+    numbers = changed_incidents(pages, session.ctx.repo, names)
     if not numbers:
-        if session.result.failed:
-            return
-        session.reporter.notice("the edited wiki pages are not post-mortem pages: nothing to do")
-        session.result.summary.append("The edited wiki pages are not post-mortem pages: nothing to do.")
+        quiet = "no post-mortem page changed since pmaction last wrote it: nothing to do"
+        session.reporter.notice(quiet)
+        session.result.summary.append(quiet[0].upper() + quiet[1:] + ".")
         return
     for incident in numbers:
         with session.reporter.group(f"#{incident}"):

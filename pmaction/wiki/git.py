@@ -280,17 +280,54 @@ def _read_files(work: Path) -> dict[str, str]:
     return files
 
 
-def _checkout(git: _Git, remote: str) -> bool:
-    """Shallow fetch of master into ``git.work``; False when the remote has no master yet."""
+def _checkout(git: _Git, remote: str, *, history: bool = False) -> bool:
+    """Fetch master into ``git.work`` (shallow unless ``history``); False when the remote has no master."""
     git("init", "-q", f"--initial-branch={BRANCH}")
     git("remote", "add", "origin", remote)
     refspec = f"+refs/heads/{BRANCH}:refs/remotes/origin/{BRANCH}"
+    depth = [] if history else ["--depth=1"]
     try:
-        git("fetch", "-q", "--depth=1", "--no-tags", "origin", refspec, network=True)
+        git("fetch", "-q", *depth, "--no-tags", "origin", refspec, network=True)
     except _NoBranch:
         return False
     git("checkout", "-q", "-B", BRANCH, f"refs/remotes/origin/{BRANCH}")
     return True
+
+
+@dataclass(frozen=True)
+class WikiPages:
+    """The wiki as read, with who last changed each file (the author e-mail of its newest commit)."""
+
+    files: dict[str, str]
+    last_author: dict[str, str]
+    problem: str | None = None  # set when the wiki could not be read; names the fix
+
+
+def read_wiki(
+    remote: str, token: str, *, git_timeout: float = 60, env: Mapping[str, str] | None = None
+) -> WikiPages:
+    """Every page of the wiki and, from its history, who last changed each one (one clone, no write)."""
+    work = Path(tempfile.mkdtemp(prefix="pmaction-wiki-"))
+    git = _Git(work, token, dict(os.environ if env is None else env), git_timeout, full_name_of(remote))
+    try:
+        if not _checkout(git, remote, history=True):
+            return WikiPages({}, {})
+        return WikiPages(_read_files(work), _last_authors(git("log", "--format=%x00%ae", "--name-only")))
+    except (WikiError, _Rejected, _Transient) as err:
+        return WikiPages({}, {}, str(err))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _last_authors(log: str) -> dict[str, str]:
+    """file -> author e-mail of the newest commit naming it, from ``git log --name-only`` (newest first)."""
+    found: dict[str, str] = {}
+    for commit in log.split("\0")[1:]:
+        email, _, names = commit.partition("\n")
+        for name in names.split("\n"):
+            if name.strip():
+                found.setdefault(name.strip(), email.strip())
+    return found
 
 
 def _attempt(remote: str, edit: Edit, git: _Git, message: str, dry_run: bool) -> WikiOutcome:
