@@ -2,7 +2,7 @@
 failed, and a re-run after the fault converges to the state one clean run leaves: nothing lost, nothing
 twice.
 
-Waits between retries go through ``pmaction.github.client._sleep``; most tests record them instead of
+Waits between retries go through ``pmaction.github.retry._sleep``; most tests record them instead of
 sitting them out, one test sits a real Retry-After out.
 """
 
@@ -23,6 +23,7 @@ from pmaction.commands import sync as sync_mod
 from pmaction.engine import run
 from pmaction.errors import GitHubAPIError, PmactionError
 from pmaction.github import client as gh
+from pmaction.github import retry
 from pmaction.reporter import CollectingReporter
 from pmaction.run.clock import Clock
 from pmaction.run.context import Event, RunContext
@@ -61,7 +62,7 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record every wait pmaction asks for between retries instead of sleeping it."""
     asked: list[float] = []
-    monkeypatch.setattr(gh, "_sleep", asked.append)
+    monkeypatch.setattr(retry, "_sleep", asked.append)
     return asked
 
 

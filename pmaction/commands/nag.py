@@ -18,8 +18,9 @@ from datetime import date, datetime, timedelta
 from github import GithubException
 
 from pmaction.errors import PmactionError
-from pmaction.github.client import api_step, issue_from_payload, payload_of, translate
+from pmaction.github.convert import issue_from_payload, payload_of
 from pmaction.github.data import BOT_LOGIN, TRUSTED_ASSOCIATIONS
+from pmaction.github.errors import api_step, translate
 from pmaction.review.milestone import Review, list_reviews
 from pmaction.run.session import Session
 from pmaction.text.markers import Reminder, parse_reminders, reminder_marker

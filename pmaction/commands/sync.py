@@ -19,8 +19,8 @@ from github.Issue import Issue as GhIssue
 from github.Milestone import Milestone
 
 from pmaction.errors import ConfigError, PmactionError
-from pmaction.github.client import api_step
 from pmaction.github.data import BOT_LOGIN, Comment, Repo
+from pmaction.github.errors import api_step
 from pmaction.guard.scan import Finding, guard_message, redact, scan
 from pmaction.incident.model import Incident
 from pmaction.incident.severity import severity, severity_label

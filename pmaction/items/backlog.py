@@ -19,8 +19,10 @@ from github.Issue import Issue as GhIssue
 from github.Milestone import Milestone
 
 from pmaction.errors import PmactionError
-from pmaction.github.client import GitHub, api_step, issue_from_payload, payload_of, translate
+from pmaction.github.client import GitHub
+from pmaction.github.convert import issue_from_payload, payload_of
 from pmaction.github.data import TRUSTED_ASSOCIATIONS
+from pmaction.github.errors import api_step, translate
 from pmaction.items.parse import (
     LABEL_STYLE,
     ActionItem,

@@ -15,7 +15,9 @@ from github import GithubException
 from github.Milestone import Milestone
 
 from pmaction.errors import ConfigError
-from pmaction.github.client import GitHub, api_step, parse_time, payload_of, translate
+from pmaction.github.client import GitHub
+from pmaction.github.convert import parse_time, payload_of
+from pmaction.github.errors import api_step, translate
 from pmaction.review.dates import (
     add_period,
     due_date_from_api,
