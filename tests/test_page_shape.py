@@ -1,0 +1,21 @@
+"""What readers see on the page: a plain facts table and no empty links, also in a dry run's diff."""
+
+from __future__ import annotations
+
+from conftest import SandboxFactory
+from helpers import incident_page, run_sync, scenario
+
+
+def test_the_facts_table_has_an_empty_header_so_no_fact_renders_bold(sandbox: SandboxFactory) -> None:
+    sb = sandbox(scenario())
+    run_sync(sb, 12)
+    page = incident_page(sb)[1]
+    assert "<!-- pmaction:begin facts -->\n| | |\n|---|---|\n| Incident | [#12 " in page
+
+
+def test_a_dry_run_shows_the_planned_review_without_an_empty_link(sandbox: SandboxFactory) -> None:
+    sb = sandbox(scenario())
+    run = run_sync(sb, 12, dry_run="true")
+    diff = "\n".join(line for line in run.reporter.of("info") if line.startswith("dry run: wiki diff"))
+    assert "- **Milestone:** Post-mortem review: #12" in diff
+    assert "]()" not in diff
