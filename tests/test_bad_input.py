@@ -24,7 +24,7 @@ from helpers import (
 
 from pmaction.engine import run
 from pmaction.errors import ConfigError, PmactionError
-from pmaction.items.parse import BODY_LIMIT, TITLE_LIMIT
+from pmaction.items.issue_text import BODY_LIMIT, TITLE_LIMIT
 from pmaction.reporter import CollectingReporter
 from pmaction.run.context import Event, RunContext
 

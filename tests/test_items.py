@@ -8,18 +8,9 @@ from datetime import date
 
 import pytest
 
-from pmaction.items.parse import (
-    DEFAULT_TAXONOMY,
-    LABEL_STYLE,
-    ActionItem,
-    annotate,
-    backlog_body,
-    backlog_labels,
-    backlog_title,
-    item_key,
-    parse_action_items,
-    set_checked,
-)
+from pmaction.items.edit import annotate, set_checked
+from pmaction.items.issue_text import LABEL_STYLE, backlog_body, backlog_labels, backlog_title
+from pmaction.items.parse import DEFAULT_TAXONOMY, ActionItem, item_key, parse_action_items
 from pmaction.text.markers import Ref, item_marker, parse_item_marker
 
 

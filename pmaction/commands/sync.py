@@ -24,7 +24,7 @@ from pmaction.github.errors import api_step
 from pmaction.guard.scan import Finding, guard_message, redact, scan
 from pmaction.incident.model import Incident
 from pmaction.incident.severity import severity, severity_label
-from pmaction.items import parse as items_mod
+from pmaction.items import edit as items_mod
 from pmaction.items.backlog import Backlog, BacklogWriter, Decision, decide, list_backlog
 from pmaction.items.parse import ActionItem, ItemsParse, parse_action_items
 from pmaction.report.facts import IncidentFacts, collect_facts, set_facts_line

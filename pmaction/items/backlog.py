@@ -23,13 +23,8 @@ from pmaction.github.client import GitHub
 from pmaction.github.convert import issue_from_payload, payload_of
 from pmaction.github.data import TRUSTED_ASSOCIATIONS
 from pmaction.github.errors import api_step, translate
-from pmaction.items.parse import (
-    LABEL_STYLE,
-    ActionItem,
-    backlog_body,
-    backlog_labels,
-    backlog_title,
-)
+from pmaction.items.issue_text import LABEL_STYLE, backlog_body, backlog_labels, backlog_title
+from pmaction.items.parse import ActionItem
 from pmaction.reporter import Reporter
 from pmaction.text import markers
 

@@ -1,11 +1,10 @@
-"""Agreed action items: read them from Markdown, edit their lines in place, describe their backlog issues.
+"""Agreed action items: read them from Markdown (items/edit.py edits their lines, items/issue_text.py
+describes their backlog issues).
 
 Pure functions, no I/O. The post mortem's ``Action items`` section holds task-list items the team agreed
 to; each becomes exactly one backlog issue. Before the issue exists an item is known by a key (a hash of
 its normalised title); once annotated with ``(#123)`` the reference is its identity, so later rewording
 never makes a second issue.
-
-Documents are edited byte for byte: only the item's own line changes, line endings (CRLF) are kept.
 """
 
 from __future__ import annotations
@@ -18,26 +17,8 @@ from datetime import date
 
 from pmaction.text import markers
 from pmaction.text.markdown import ATX, Fences, strip_cr
-from pmaction.text.words import truncate_words
 
 DEFAULT_TAXONOMY = ("mitigate", "prevent", "detect", "process", "test")
-
-# GitHub's limits (issue titles 256 characters, bodies 65,536).
-TITLE_LIMIT = 256
-BODY_LIMIT = 65_536
-
-# Colour and description of the labels pmaction creates. Keys are label names or prefixes, most specific
-# first: the caller picks the first key the label equals or starts with.
-LABEL_STYLE: dict[str, tuple[str, str]] = {
-    "postmortem-action": ("5319e7", "Agreed action item from a post-mortem (made by pmaction)"),
-    "type:": ("c5def5", "Kind of post-mortem action item: mitigate, prevent, detect, process, test"),
-    "priority:p0": ("b60205", "Post-mortem action item: do now"),
-    "priority:p1": ("d93f0b", "Post-mortem action item: high priority"),
-    "priority:p2": ("fbca04", "Post-mortem action item: normal priority"),
-    "priority:p3": ("0e8a16", "Post-mortem action item: low priority"),
-    "priority:": ("fbca04", "Post-mortem action item priority"),
-}
-
 
 @dataclass(frozen=True)
 class ActionItem:
@@ -69,7 +50,7 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _BOLD_LINE = re.compile(r"^ {0,3}(\*\*|__)(.+?)\1[ \t]*:?[ \t]*$")
 # Bold-line pseudo-headings rank below every real heading.
 _BOLD_LEVEL = 7
-_TASK = re.compile(r"^(?P<lead>[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?P<box>[ xX])\](?:[ \t]+(?P<text>.*))?$")
+TASK = re.compile(r"^(?P<lead>[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?P<box>[ xX])\](?:[ \t]+(?P<text>.*))?$")
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?P<text>.*\S)")
 
 _AGREED_HEADING = re.compile(r"\bactions?\s+items?\b", re.IGNORECASE)
@@ -156,7 +137,7 @@ def _heading(text: str, following: str | None) -> tuple[int | None, str]:
 
 
 def _is_block_start(text: str) -> bool:
-    return bool(_BULLET.match(text) or _TASK.match(text) or text.lstrip().startswith((">", "|", "<")))
+    return bool(_BULLET.match(text) or TASK.match(text) or text.lstrip().startswith((">", "|", "<")))
 
 
 # --- One item line -----------------------------------------------------------------------------------------
@@ -188,16 +169,27 @@ def _mask(text: str) -> str:
 
 
 def _parse_fields(text: str, taxonomy: Sequence[str], where: str) -> _Fields:
-    warnings: list[str] = []
-    ref = None
     ref_match = _REF.search(text)
+    ref = int(ref_match["number"]) if ref_match else None
     if ref_match:
-        ref = int(ref_match.group("number"))
         text = text[: ref_match.start()]
     masked = _mask(text)
-    spans: list[tuple[int, int]] = []
+    owners, owner_spans = _owners(text, masked)
+    item_type, type_spans, type_warnings = _item_type(masked, taxonomy, where)
+    priority, priority_spans, priority_warnings = _priority(masked, where)
+    due, due_spans, due_warnings = _due(masked, where)
+    spans = [*owner_spans, *type_spans, *priority_spans, *due_spans]
+    warnings = (*type_warnings, *priority_warnings, *due_warnings)
+    return _Fields(_title_without(text, spans), owners, item_type, priority, due, ref, warnings)
 
+
+# Each field reader returns (value, the spans its tokens cover, warnings); the spans are cut from the title.
+_Spans = list[tuple[int, int]]
+
+
+def _owners(text: str, masked: str) -> tuple[tuple[str, ...], _Spans]:
     owners: list[str] = []
+    spans: _Spans = []
     for match in _OWNER.finditer(masked):
         login = text[match.start("login") : match.end("login")]
         if login.lower() not in (o.lower() for o in owners):
@@ -206,22 +198,33 @@ def _parse_fields(text: str, taxonomy: Sequence[str], where: str) -> _Fields:
         label = _OWNER_LABEL.search(masked, 0, match.start())
         if label:
             spans.append(label.span())
+    return tuple(owners), spans
 
+
+def _item_type(masked: str, taxonomy: Sequence[str], where: str) -> tuple[str | None, _Spans, list[str]]:
     kinds = [t.lower() for t in taxonomy]
+    if not kinds:
+        return None, [], []
+    type_re = re.compile(
+        r"(?i)(?<![\w&#/])#(?P<type>" + "|".join(re.escape(k) for k in kinds) + r")(?![\w/-])"
+    )
     item_type = None
-    if kinds:
-        type_re = re.compile(
-            r"(?i)(?<![\w&#/])#(?P<type>" + "|".join(re.escape(k) for k in kinds) + r")(?![\w/-])"
-        )
-        for match in type_re.finditer(masked):
-            found = match.group("type").lower()
-            if item_type is None:
-                item_type = found
-            elif found != item_type:
-                warnings.append(f"{where} has two types (#{item_type}, #{found}); using #{item_type}")
-            spans.append(match.span())
+    spans: _Spans = []
+    warnings: list[str] = []
+    for match in type_re.finditer(masked):
+        found = match.group("type").lower()
+        if item_type is None:
+            item_type = found
+        elif found != item_type:
+            warnings.append(f"{where} has two types (#{item_type}, #{found}); using #{item_type}")
+        spans.append(match.span())
+    return item_type, spans, warnings
 
+
+def _priority(masked: str, where: str) -> tuple[str | None, _Spans, list[str]]:
     priority = None
+    spans: _Spans = []
+    warnings: list[str] = []
     for match in _PRIORITY.finditer(masked):
         found = f"P{match.group('level')}"
         if priority is None:
@@ -229,8 +232,13 @@ def _parse_fields(text: str, taxonomy: Sequence[str], where: str) -> _Fields:
         elif found != priority:
             warnings.append(f"{where} has two priorities ({priority}, {found}); using {priority}")
         spans.append(match.span())
+    return priority, spans, warnings
 
+
+def _due(masked: str, where: str) -> tuple[date | None, _Spans, list[str]]:
     due = None
+    spans: _Spans = []
+    warnings: list[str] = []
     for match in _DUE.finditer(masked):
         try:
             value = date.fromisoformat(match.group("date"))
@@ -240,8 +248,7 @@ def _parse_fields(text: str, taxonomy: Sequence[str], where: str) -> _Fields:
         if due is None:
             due = value
         spans.append(match.span())
-
-    return _Fields(_title_without(text, spans), tuple(owners), item_type, priority, due, ref, tuple(warnings))
+    return due, spans, warnings
 
 
 def _title_without(text: str, spans: list[tuple[int, int]]) -> str:
@@ -282,7 +289,7 @@ def parse_action_items(
     for line in _content_lines(markdown):
         if line.section is None:
             continue
-        task = _TASK.match(line.text)
+        task = TASK.match(line.text)
         if line.section == "proposals" or task is None:
             bullet = _BULLET.match(line.text)
             if bullet:
@@ -333,127 +340,20 @@ def _duplicate_of(item: ActionItem, earlier: Sequence[ActionItem]) -> ActionItem
     return None
 
 
-# --- Editing item lines ----------------------------------------------------------------------------------
-
-
-def _locate(markdown: str, item: ActionItem) -> int | None:
+def locate(markdown: str, item: ActionItem) -> int | None:
     """The item's line: at its index if that line is unchanged, else (the document changed since it was
     parsed) the first identical task line; either way only inside an agreed action-items section."""
     matches = [
         line.index
         for line in _content_lines(markdown)
-        if line.section == "agreed" and line.text == item.raw and _TASK.match(line.text)
+        if line.section == "agreed" and line.text == item.raw and TASK.match(line.text)
     ]
     if item.line_index in matches:
         return item.line_index
     return matches[0] if matches else None
 
 
-def _replace_line(markdown: str, index: int, new_text: str) -> str:
-    lines = _split(markdown)
-    ending = "\r" if lines[index].endswith("\r") else ""
-    lines[index] = new_text + ending
-    return "\n".join(lines)
-
-
-def annotate(markdown: str, item: ActionItem, number: int) -> tuple[str, bool]:
-    """Append `` (#number)`` to the item's line. Returns (markdown, found); idempotent for the same number."""
-    index = _locate(markdown, item)
-    if index is None:
-        return markdown, False
-    text = strip_cr(_split(markdown)[index])
-    existing = _REF.search(text)
-    if existing:
-        # Already linked: to this issue is fine; never overwrite a link to another one.
-        return markdown, int(existing.group("number")) == number
-    content = text.rstrip(" \t")
-    return _replace_line(markdown, index, f"{content} (#{number}){text[len(content) :]}"), True
-
-
-def set_checked(markdown: str, item: ActionItem, checked: bool) -> tuple[str, bool]:
-    """Tick or untick the item's box, nothing else. Returns (markdown, found)."""
-    index = _locate(markdown, item)
-    if index is None:
-        return markdown, False
-    text = strip_cr(_split(markdown)[index])
-    task = _TASK.match(text)
-    if task is None:
-        return markdown, False
-    box = task.start("box")
-    if (task.group("box") != " ") == checked:
-        return markdown, True
-    return _replace_line(markdown, index, text[:box] + ("x" if checked else " ") + text[box + 1 :]), True
-
-
-# --- The backlog issue -------------------------------------------------------------------------------------
-
-def backlog_title(item: ActionItem) -> str:
-    return truncate_words(item.title, TITLE_LIMIT)
-
-
-def _link_text(text: str) -> str:
-    return re.sub(r"([\\\[\]`*_<>])", r"\\\1", " ".join(text.split()))
-
-
-def backlog_body(
-    item: ActionItem,
-    *,
-    incident_url: str,
-    incident_number: int,
-    incident_title: str,
-    page_url: str | None,
-    full_name: str,
-    unassignable: Sequence[str] = (),
-) -> str:
-    """The backlog issue's body: where the item comes from and what was agreed; the marker last."""
-    source = "the incident issue" if item.origin == "body" else "the post-mortem page"
-    facts = [f"- **Incident:** [#{incident_number} {_link_text(incident_title)}]({incident_url})"]
-    if page_url:
-        facts.append(f"- **Post-mortem:** [wiki page]({page_url})")
-    if item.owners:
-        facts.append(
-            "- **Owner"
-            + ("s" if len(item.owners) > 1 else "")
-            + ":** "
-            + ", ".join(f"@{o}" for o in item.owners)
-        )
-    if item.type:
-        facts.append(f"- **Type:** {item.type}")
-    if item.priority:
-        facts.append(f"- **Priority:** {item.priority}")
-    if item.due:
-        facts.append(f"- **Due:** {item.due.isoformat()}")
-    note = ""
-    if unassignable:
-        names = ", ".join(f"@{o}" for o in unassignable)
-        note = (
-            f"\n{names} could not be assigned (not a collaborator of {full_name}), "
-            "so they are mentioned here instead.\n"
-        )
-    head = (
-        f"Action item agreed in the post-mortem of #{incident_number}, taken from {source}.\n\n"
-        + "\n".join(facts)
-        + "\n\nAs written:\n\n"
-    )
-    tail = (
-        f"\n{note}\nTick it off by closing this issue; pmaction ticks the item in the post-mortem.\n\n"
-        + markers.item_marker(full_name, incident_number, item.key)
-    )
-    room = BODY_LIMIT - len(head) - len(tail) - 3
-    quoted = item.raw.strip()
-    if len(quoted) > room:
-        quoted = quoted[: max(room - 1, 0)] + "…"
-    return head + "> " + quoted + "\n" + tail
-
-
-def backlog_labels(
-    item: ActionItem, *, base_label: str = "postmortem-action", severity_label: str | None
-) -> list[str]:
-    labels = [base_label]
-    if item.type:
-        labels.append(f"type:{item.type}")
-    if item.priority:
-        labels.append(f"priority:{item.priority}")
-    if severity_label:
-        labels.append(severity_label)
-    return list(dict.fromkeys(labels))
+def linked_issue(text: str) -> int | None:
+    """The backlog issue an item line is annotated with, ``(#123)`` at its end."""
+    found = _REF.search(text)
+    return int(found["number"]) if found else None

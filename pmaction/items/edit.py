@@ -1,0 +1,54 @@
+"""Editing an action item's line in place: link it to its backlog issue, tick or untick its box.
+
+Documents are edited byte for byte: only the item's own line changes, line endings (CRLF) are kept.
+"""
+
+from __future__ import annotations
+
+from pmaction.items.issue_text import BODY_LIMIT
+from pmaction.items.parse import TASK, ActionItem, linked_issue, locate
+from pmaction.text.markdown import strip_cr
+
+# An annotated body must still fit GitHub's limit; callers that edit a body check it against this.
+__all__ = ["BODY_LIMIT", "annotate", "set_checked"]
+
+
+def _split(markdown: str) -> list[str]:
+    # Split on "\n" only (as the parser does), so the item's line index maps back exactly.
+    return markdown.split("\n")
+
+
+def _replace_line(markdown: str, index: int, new_text: str) -> str:
+    lines = _split(markdown)
+    ending = "\r" if lines[index].endswith("\r") else ""
+    lines[index] = new_text + ending
+    return "\n".join(lines)
+
+
+def annotate(markdown: str, item: ActionItem, number: int) -> tuple[str, bool]:
+    """Append `` (#number)`` to the item's line. Returns (markdown, found); idempotent for the same number."""
+    index = locate(markdown, item)
+    if index is None:
+        return markdown, False
+    text = strip_cr(_split(markdown)[index])
+    existing = linked_issue(text)
+    if existing is not None:
+        # Already linked: to this issue is fine; never overwrite a link to another one.
+        return markdown, existing == number
+    content = text.rstrip(" \t")
+    return _replace_line(markdown, index, f"{content} (#{number}){text[len(content) :]}"), True
+
+
+def set_checked(markdown: str, item: ActionItem, checked: bool) -> tuple[str, bool]:
+    """Tick or untick the item's box, nothing else. Returns (markdown, found)."""
+    index = locate(markdown, item)
+    if index is None:
+        return markdown, False
+    text = strip_cr(_split(markdown)[index])
+    task = TASK.match(text)
+    if task is None:
+        return markdown, False
+    box = task.start("box")
+    if (task.group("box") != " ") == checked:
+        return markdown, True
+    return _replace_line(markdown, index, text[:box] + ("x" if checked else " ") + text[box + 1 :]), True
