@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from helpers import SyncRun, run_sync, scenario, status_comments, wiki_commits
+import requests
+import test_nag as nag_scenario
+from helpers import Person, SyncRun, run_sync, scenario, status_comments, wiki_commits
 
 from pmaction import engine
 from pmaction.commands import sync as sync_mod
@@ -33,6 +35,7 @@ ISSUES = "/repos/{owner}/{repo}/issues"
 ISSUE = "/repos/{owner}/{repo}/issues/{issue_number}"
 COMMENTS = "/repos/{owner}/{repo}/issues/{issue_number}/comments"
 MILESTONES = "/repos/{owner}/{repo}/milestones"
+MILESTONE = "/repos/{owner}/{repo}/milestones/{milestone_number}"
 
 # An incident with one agreed action item, so a run writes a milestone, a backlog issue, the issue body,
 # the wiki and the status comment: every kind of write a fault can hit.
@@ -219,6 +222,98 @@ def test_a_create_whose_answer_is_lost_is_not_repeated_and_the_rerun_adopts_it(
     assert len([r for r in sb.requests() if r["route"] == route and r["method"] == "POST"]) == 1
     assert run_sync(sb, 12).result.exit_code == 0
     assert normalized(sb) == clean_state
+
+
+# --- every GitHub call fails the same way: one line that names the fix ----------------------------
+# Each of these reads used to let requests' ConnectionError through, which the entry point can only call
+# "pmaction crashed ... please report it".
+
+
+def test_a_dropped_connection_while_reading_a_linked_backlog_issue_is_one_line_naming_the_fix(
+    sandbox: Callable[..., Sandbox], waits: list[float]
+) -> None:
+    # The item links #7, which is not in the review milestone: its state is read on its own.
+    body = BODY.replace("P1\n", "P1 (#7)\n")
+    data = scenario(issue={"body": body})
+    data["issues"].append({"number": 7, "title": "Write a failover runbook", "user": "alice"})
+    sb = sandbox(data)
+    # The incident is read; every try of the next issue read (#7) is dropped.
+    sb.add_faults([{"method": "GET", "route": ISSUE, "kind": "drop", "after": 1, "times": 6}])
+
+    error = fails(sb)
+
+    assert isinstance(error, GitHubAPIError)
+    assert "closed the connection without answering while trying to read backlog issue #7" in str(error)
+    assert "re-run" in str(error)
+    assert len(faulted(sb, ISSUE, "GET")) == 6
+    sb.clear_faults()
+    assert run_sync(sb, 12).result.exit_code == 0
+
+
+def test_a_dropped_connection_while_re_reading_the_incident_before_linking_its_items_is_one_line(
+    sandbox: Callable[..., Sandbox], clean_state: dict[str, Any], waits: list[float]
+) -> None:
+    sb = sandbox(incident())
+    sb.add_faults([{"method": "GET", "route": ISSUE, "kind": "drop", "after": 1, "times": 6}])
+
+    error = fails(sb)
+
+    assert "closed the connection without answering while trying to re-read issue #12" in str(error)
+    assert len(status_comments(sb)) == 1  # the steps after it still ran
+    sb.clear_faults()
+    assert run_sync(sb, 12).result.exit_code == 0
+    assert normalized(sb) == clean_state
+
+
+def test_a_dropped_connection_while_renaming_the_review_milestone_is_one_line_naming_the_fix(
+    sandbox: Callable[..., Sandbox], waits: list[float]
+) -> None:
+    sb = sandbox(incident())
+    assert run_sync(sb, 12).result.exit_code == 0
+    Person(sb, "alice_pat").edit_issue(12, title="Primary DB failover took 40 minutes (disk full)")
+    sb.add_faults([{"method": "PATCH", "route": MILESTONE, "kind": "drop", "times": 6}])
+
+    error = fails(sb)
+
+    assert "closed the connection without answering while trying to update milestone" in str(error)
+    assert "re-run" in str(error)
+    sb.clear_faults()
+    assert run_sync(sb, 12).result.exit_code == 0
+    [milestone] = sb.repo_state()["milestones"]
+    assert milestone["title"].endswith("(disk full)")
+
+
+def test_a_dropped_connection_while_the_nag_lists_a_reviews_open_items_is_one_line_naming_the_fix(
+    sandbox: Callable[..., Sandbox], waits: list[float]
+) -> None:
+    sb = sandbox(nag_scenario.overdue_db_outage())
+    sb.add_faults([{"method": "GET", "route": ISSUES, "kind": "drop", "times": 6}])
+
+    result, _ = nag_scenario.nag(sb)
+
+    [failure] = result.failed
+    assert failure.startswith("GitHub closed the connection without answering while trying to list the open")
+    assert "milestone 1" in failure and "re-run" in failure
+    assert "\n" not in failure and sb.token not in failure
+    assert nag_scenario.comments_on(sb, 12) == []
+    sb.clear_faults()
+    result, _ = nag_scenario.nag(sb)
+    assert result.exit_code == 0 and len(nag_scenario.comments_on(sb, 12)) == 1
+
+
+def test_a_fault_with_after_lets_that_many_matching_requests_through_first(
+    sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = sandbox(incident())
+    sb.add_faults([{"method": "GET", "route": ISSUE, "kind": "status", "status": 502, "after": 2}])
+    person = Person(sb, "alice_pat")
+
+    person.issue(12)
+    person.issue(12)
+    with pytest.raises(requests.HTTPError, match="502"):
+        person.issue(12)
+
+    assert [r["fault"] for r in sb.requests()] == [None, None, "status"]
 
 
 # --- rate limits ----------------------------------------------------------------------------------

@@ -15,12 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from github import GithubException
-
 from pmaction.errors import PmactionError
 from pmaction.github.convert import issue_from_payload, payload_of
 from pmaction.github.data import BOT_LOGIN, TRUSTED_ASSOCIATIONS
-from pmaction.github.errors import api_step, translate
+from pmaction.github.errors import TRANSPORT_ERRORS, api_step, translate
 from pmaction.review.milestone import Review, list_reviews
 from pmaction.run.session import Session
 from pmaction.text.markers import Reminder, parse_reminders, reminder_marker
@@ -261,7 +259,7 @@ def _open_items(session: Session, review: Review) -> list[OpenItem]:
             issue = issue_from_payload(payload_of(gh_issue))
             if not issue.is_pull_request:
                 items.append(OpenItem(issue.number, issue.title, issue.assignees))
-    except GithubException as exc:
+    except TRANSPORT_ERRORS as exc:  # GithubException and every failure below HTTP alike
         raise translate(exc, f"list the open items of milestone {review.number}") from None
     return items
 

@@ -563,7 +563,7 @@ def _update_issue_body(
         return
     with api_step(f"re-read issue #{gh_issue.number} before editing its body"):
         fresh = session.github.repo.get_issue(gh_issue.number)
-    body = fresh.body or ""
+        body = fresh.body or ""  # the lazy issue is fetched here, on first read
     # Items are located by their raw line, so re-parse the fresh body and map decisions onto it.
     agreed = parse_action_items(body, origin="body", taxonomy=session.config.type_taxonomy).agreed
     reparsed = {item.raw: item for item in agreed}

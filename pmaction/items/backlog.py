@@ -22,7 +22,7 @@ from pmaction.errors import PmactionError
 from pmaction.github.client import GitHub
 from pmaction.github.convert import issue_from_payload, payload_of
 from pmaction.github.data import TRUSTED_ASSOCIATIONS
-from pmaction.github.errors import api_step, translate
+from pmaction.github.errors import TRANSPORT_ERRORS, api_step, translate
 from pmaction.items.issue_text import LABEL_STYLE, backlog_body, backlog_labels, backlog_title
 from pmaction.items.parse import ActionItem
 from pmaction.reporter import Reporter
@@ -183,6 +183,8 @@ class BacklogWriter:
         except GithubException as exc:
             if exc.status in (404, 410):
                 return None
+            raise translate(exc, f"read backlog issue #{number}") from None
+        except TRANSPORT_ERRORS as exc:
             raise translate(exc, f"read backlog issue #{number}") from None
 
     def assignable(self, login: str) -> bool:

@@ -17,7 +17,7 @@ from github.Milestone import Milestone
 from pmaction.errors import ConfigError
 from pmaction.github.client import GitHub
 from pmaction.github.convert import parse_time, payload_of
-from pmaction.github.errors import api_step, translate
+from pmaction.github.errors import TRANSPORT_ERRORS, api_step, translate
 from pmaction.review.dates import (
     add_period,
     due_date_from_api,
@@ -115,6 +115,8 @@ def ensure_review(
             except GithubException as exc:
                 if exc.status != 422:
                     raise translate(exc, f"update milestone {review.number}", area="milestones") from None
+            except TRANSPORT_ERRORS as exc:
+                raise translate(exc, f"update milestone {review.number}", area="milestones") from None
         return review, False
     due = review_due(start, review_after)
     if dry_run:

@@ -1,8 +1,9 @@
 """Injected failures: the ways GitHub misbehaves that a careful client must survive.
 
 A fault matches a method and a templated route, fires ``times`` times, and is consumed in the order
-installed. ``FaultBook`` is the thread-safe queue; ``answer_for`` turns a fault into the status,
-headers and body GitHub would send.
+installed; ``after`` lets that many matching requests through first (so the incident is read and the
+next read of an issue fails). ``FaultBook`` is the thread-safe queue; ``answer_for`` turns a fault into
+the status, headers and body GitHub would send.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Fault:
     retry_after: int = 1
     reset_in: int = 60
     delay_ms: int = 0
+    after: int = 0  # matching requests let through untouched before the fault starts firing
 
     def matches(self, method: str, route: str | None) -> bool:
         return self.method in ("*", method.upper()) and self.route in ("*", route)
@@ -57,17 +59,19 @@ def parse_fault(raw: dict[str, Any]) -> Fault:
     fault = Fault(**{**raw, "method": str(raw.get("method", "*")).upper()})
     if fault.times < 1:
         raise FaultError("times must be at least 1")
+    if fault.after < 0:
+        raise FaultError("after must be 0 or more")
     return fault
 
 
 class FaultBook:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: list[list[Any]] = []  # [fault, remaining]
+        self._pending: list[list[Any]] = []  # [fault, remaining, still to let through]
 
     def add(self, faults: list[Fault]) -> None:
         with self._lock:
-            self._pending.extend([f, f.times] for f in faults)
+            self._pending.extend([f, f.times, f.after] for f in faults)
 
     def clear(self) -> None:
         with self._lock:
@@ -75,14 +79,17 @@ class FaultBook:
 
     def pending(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [{**f.spec(), "remaining": n} for f, n in self._pending]
+            return [{**f.spec(), "remaining": n} for f, n, _ in self._pending]
 
     def take(self, method: str, route: str | None) -> Fault | None:
         """Consume one firing of the first fault that matches, if any."""
         with self._lock:
             for entry in self._pending:
-                fault, remaining = entry
+                fault, remaining, waiting = entry
                 if fault.matches(method, route):
+                    if waiting > 0:
+                        entry[2] = waiting - 1  # not yet: a later fault may still match this request
+                        continue
                     if remaining <= 1:
                         self._pending.remove(entry)
                     else:
