@@ -12,18 +12,13 @@ import pytest
 from pmaction.github.data import Comment, Issue, IssueEvent, Repo
 from pmaction.incident.model import Incident
 from pmaction.incident.severity import is_severity_label, severity
-from pmaction.timeline.build import (
-    announced_at,
-    body_entries,
-    build_timeline,
-    comment_entries,
-    compute_moments,
-    declared_over_at,
-    event_entries,
-    sort_entries,
-)
+from pmaction.timeline.build import build_timeline, sort_entries
 from pmaction.timeline.durations import compute_durations
 from pmaction.timeline.model import Entry, Moments
+from pmaction.timeline.moments import announced_at, compute_moments, declared_over_at
+from pmaction.timeline.sources.body import body_entries
+from pmaction.timeline.sources.comments import comment_entries
+from pmaction.timeline.sources.events import event_entries
 
 BERLIN = ZoneInfo("Europe/Berlin")
 REPO = Repo(full_name="acme/shop", html_url="https://github.com/acme/shop", private=False, has_wiki=True)

@@ -1,9 +1,14 @@
-"""The timeline's data: entries (rows), the key moments and the durations between them."""
+"""The timeline's data: entries (rows), the key moments and the durations between them; what a source of
+entries is."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Protocol
+
+from pmaction.incident.model import Incident
 
 
 @dataclass(frozen=True)
@@ -49,3 +54,26 @@ class Timeline:
     moments: Moments
     durations: Durations
     warnings: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What every timeline source is told besides the incident itself."""
+
+    tz: tzinfo
+    default_date: date | None  # the day a bare "HH:MM" belongs to
+    label: str  # the incident label
+    fields: Mapping[str, datetime]  # moments the issue body sets explicitly (name -> time)
+    trusted_only: bool
+    bot_logins: frozenset[str]
+    include_events: bool
+
+
+# What a source found: its entries, in its own order, and a warning for each thing it could not read.
+Found = tuple[list[Entry], list[str]]
+
+
+class Source(Protocol):
+    """One place timeline entries come from (the issue body, comments, events ...)."""
+
+    def __call__(self, incident: Incident, context: SourceContext) -> Found: ...
