@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from pmaction.errors import ConfigError
-from pmaction.run.config import INPUT_DEFAULTS
 from pmaction.run.context import Event, RunContext
+from pmaction.run.options import INPUT_DEFAULTS
 
 
 def read_input(env: Mapping[str, str], name: str) -> str | None:

@@ -13,8 +13,8 @@ from pmaction.engine import run
 from pmaction.errors import PmactionError
 from pmaction.reporter import PlainReporter
 from pmaction.run.clock import Clock, parse_now
-from pmaction.run.options import COMMAND_NAMES
 from pmaction.run.context import Event, RunContext
+from pmaction.run.options import COMMAND_NAMES
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from pmaction.run.config import INPUT_DEFAULTS
+from pmaction.run.options import INPUT_DEFAULTS
 from pmaction.sandbox import Sandbox
 from pmaction.sandbox.events import load_payload, retarget_payload
 from pmaction.text.markers import last_line, parse_page_marker, parse_reminders, parse_status_marker

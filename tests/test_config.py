@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pmaction.errors import ConfigError
-from pmaction.run.config import INPUT_DEFAULTS, Config, build_config, parse_config_file
+from pmaction.run.config import Config, build_config, parse_config_file
+from pmaction.run.options import INPUT_DEFAULTS
 
 
 def test_defaults_give_the_documented_config() -> None:

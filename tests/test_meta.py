@@ -9,7 +9,8 @@ from pathlib import Path
 import yaml
 
 import pmaction
-from pmaction.run.config import INPUT_DEFAULTS, Config, build_config
+from pmaction.run.config import Config, build_config
+from pmaction.run.options import INPUT_DEFAULTS, OPTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
@@ -19,12 +20,18 @@ ENGINE = "\n".join(p.read_text() for p in (ROOT / "pmaction").rglob("*.py") if "
 
 def test_every_action_input_is_known_to_the_adapter_with_the_same_default() -> None:
     inputs = ACTION["inputs"]
-    assert set(inputs) == set(INPUT_DEFAULTS)
+    assert list(inputs) == list(INPUT_DEFAULTS)  # the table's input options, in the table's order
     for name, spec in inputs.items():
         if name == "github_token":
             assert spec["default"] == "${{ github.token }}"
             continue
         assert str(spec.get("default", "")) == INPUT_DEFAULTS[name], name
+
+
+def test_every_action_input_is_described_with_the_tables_help() -> None:
+    for name, spec in ACTION["inputs"].items():
+        assert spec["description"] == OPTIONS[name].help, name
+        assert spec["required"] is False, name
 
 
 def test_action_defaults_equal_the_engine_defaults() -> None:
