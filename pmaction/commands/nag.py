@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from pmaction.errors import PmactionError
-from pmaction.github.convert import issue_from_payload, payload_of
 from pmaction.github.data import BOT_LOGIN, TRUSTED_ASSOCIATIONS
-from pmaction.github.errors import TRANSPORT_ERRORS, api_step, translate
 from pmaction.review.milestone import Review, list_reviews
 from pmaction.run.session import Session
 from pmaction.text.markers import Reminder, parse_reminders, reminder_marker
@@ -138,13 +136,12 @@ def _pages(count: int) -> int:
     return max(1, math.ceil(count / 100))
 
 
-
 def nag(session: Session, number: int | None) -> None:
     config, reporter, result, github = session.config, session.reporter, session.result, session.github
     now = session.clock.now()
     today = now.astimezone(config.tz).date()
     budget = Budget(config.operations_per_run)
-    reviews = {incident: review for incident, (_, review) in list_reviews(github, state="open").items()}
+    reviews = list_reviews(github, state="open")
     budget.take(_pages(len(reviews)))
     report = NagReport()
     statuses = sorted(
@@ -189,8 +186,7 @@ def nag(session: Session, number: int | None) -> None:
                     reporter.info(f"dry run: would comment on #{review.incident}:\n{body}")
                     result.done.append(f"would post a '{kind}' reminder on #{review.incident}")
                     continue
-                with api_step(f"comment on incident #{review.incident}"):
-                    github.repo.get_issue(review.incident).create_comment(body)
+                github.create_comment(review.incident, body, action=f"comment on incident #{review.incident}")
             except PmactionError as exc:
                 result.fail(str(exc))
                 continue
@@ -222,22 +218,18 @@ def nag(session: Session, number: int | None) -> None:
 def _recent_reminders(session: Session, since: datetime, budget: Budget) -> dict[int, list[Reminder]]:
     """Our reminders of the last days, from one repository-wide comment listing."""
     found: dict[int, list[Reminder]] = {}
-    count = 0
-    with api_step("list recent comments"):
-        for comment in session.github.repo.get_issues_comments(sort="created", direction="desc", since=since):
-            count += 1
-            raw = payload_of(comment)
-            user = raw.get("user") or {}
-            is_ours = (
-                user.get("type") == "Bot"
-                or user.get("login") == BOT_LOGIN
-                or raw.get("author_association") in TRUSTED_ASSOCIATIONS
-            )
-            if not is_ours:
-                continue
-            for reminder in parse_reminders(str(raw.get("body") or "")):
-                found.setdefault(reminder.review, []).append(reminder)
-    budget.take(_pages(count))
+    comments = session.github.recent_comments(since)
+    for comment in comments:
+        is_ours = (
+            comment.author_is_bot
+            or comment.author == BOT_LOGIN
+            or comment.association in TRUSTED_ASSOCIATIONS
+        )
+        if not is_ours:
+            continue
+        for reminder in parse_reminders(comment.body):
+            found.setdefault(reminder.review, []).append(reminder)
+    budget.take(_pages(len(comments)))
     return found
 
 
@@ -245,23 +237,17 @@ def _incident_owners(session: Session, review: Review) -> tuple[str, ...]:
     """The incident's assignees: recorded on the milestone by sync, else read from the issue."""
     if review.owners is not None:
         return review.owners
-    with api_step(f"read incident #{review.incident}"):
-        issue = session.github.repo.get_issue(review.incident)
-        return issue_from_payload(issue.raw_data).assignees
+    return session.github.issue(review.incident, action=f"read incident #{review.incident}").assignees
 
 
 def _open_items(session: Session, review: Review) -> list[OpenItem]:
     """The review's open backlog issues (one listing; the milestone object is not fetched)."""
-    items = []
-    try:
-        milestone = session.github.repo.get_milestone(review.number)
-        for gh_issue in session.github.repo.get_issues(milestone=milestone, state="open"):
-            issue = issue_from_payload(payload_of(gh_issue))
-            if not issue.is_pull_request:
-                items.append(OpenItem(issue.number, issue.title, issue.assignees))
-    except TRANSPORT_ERRORS as exc:  # GithubException and every failure below HTTP alike
-        raise translate(exc, f"list the open items of milestone {review.number}") from None
-    return items
+    listed = session.github.issues(
+        state="open", milestone=review.number, action=f"list the open items of milestone {review.number}"
+    )
+    return [
+        OpenItem(issue.number, issue.title, issue.assignees) for issue in listed if not issue.is_pull_request
+    ]
 
 
 def _people(incident_assignees: Sequence[str], items: Sequence[OpenItem]) -> list[str]:

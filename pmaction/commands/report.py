@@ -15,7 +15,7 @@ def review_states(github: GitHub) -> dict[int, ReviewState]:
         incident: ReviewState(
             incident, review.state, review.due_on, review.open_issues, review.closed_issues, review.html_url
         )
-        for incident, (_, review) in list_reviews(github).items()
+        for incident, review in list_reviews(github).items()
     }
 
 

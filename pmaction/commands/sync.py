@@ -15,12 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from typing import TypeVar
 
-from github.Issue import Issue as GhIssue
-from github.Milestone import Milestone
-
 from pmaction.errors import ConfigError, PmactionError
 from pmaction.github.data import BOT_LOGIN, Comment, Repo
-from pmaction.github.errors import api_step
 from pmaction.guard.scan import Finding, guard_message, redact, scan
 from pmaction.incident.model import Incident
 from pmaction.incident.severity import severity, severity_label
@@ -54,7 +50,7 @@ class SyncState:
     incident: Incident
     timeline: Timeline
     review: Review | None = None
-    milestone: Milestone | None = None
+    milestone_number: int | None = None  # the review milestone, once it exists
     page_name: str | None = None
     page_url: str | None = None
     wiki: WikiOutcome | None = None
@@ -68,17 +64,17 @@ class SyncState:
     findings: dict[tuple[str, str, str], Finding] = field(default_factory=dict)  # sensitive values seen
 
 
-def read_incident(session: Session, number: int) -> tuple[GhIssue, Incident, Repo]:
+def read_incident(session: Session, number: int) -> tuple[Incident, Repo]:
     github = session.github
     repo = github.repository()
-    gh_issue, issue = github.issue(number)
+    issue = github.issue(number)
     if issue.is_pull_request:
         raise PmactionError(
             f"#{number} is a pull request, not an incident issue: set issue_number to an issue"
         )
-    comments = github.comments(gh_issue) if gh_issue.comments else []
-    events = github.events(gh_issue)
-    return gh_issue, Incident(repo=repo, issue=issue, comments=comments, events=events), repo
+    comments = github.comments(number) if issue.comment_count else []
+    events = github.events(number)
+    return Incident(repo=repo, issue=issue, comments=comments, events=events), repo
 
 
 def _timeline(session: Session, incident: Incident) -> Timeline:
@@ -93,7 +89,7 @@ def _timeline(session: Session, incident: Incident) -> Timeline:
     )
 
 
-def _reread_if_page_is_newer(session: Session, state: SyncState, gh_issue: GhIssue, page: str) -> None:
+def _reread_if_page_is_newer(session: Session, state: SyncState, page: str) -> None:
     """A row for a comment newer than any we read means a concurrent run saw more than we did: read the
     comments and events again (two requests, only then) so our refresh does not drop that row."""
     known = [comment.id for comment in state.incident.comments]
@@ -101,7 +97,8 @@ def _reread_if_page_is_newer(session: Session, state: SyncState, gh_issue: GhIss
     if not any(_comment_id(key) > newest for key in markers.row_keys(page)):
         return
     github = session.github
-    incident = replace(state.incident, comments=github.comments(gh_issue), events=github.events(gh_issue))
+    number = state.incident.issue.number
+    incident = replace(state.incident, comments=github.comments(number), events=github.events(number))
     state.incident = incident
     state.timeline = _timeline(session, incident)
     state.raced = True
@@ -183,12 +180,11 @@ def load_template(session: Session) -> str | None:
     return text
 
 
-
 def sync(session: Session, number: int | None) -> None:
     if number is None:
         raise PmactionError("sync needs an issue: set the issue_number input")
     config, reporter, result = session.config, session.reporter, session.result
-    gh_issue, incident, repo = read_incident(session, number)
+    incident, repo = read_incident(session, number)
     issue = incident.issue
     if config.incident_label.lower() not in {label.lower() for label in issue.labels}:
         reporter.notice(f"#{number} has no '{config.incident_label}' label: nothing to do")
@@ -233,12 +229,12 @@ def sync(session: Session, number: int | None) -> None:
     state.raced = review.adopted or (number in reviews and not own_status)
     state.reviews = {
         n: ReviewState(n, r.state, r.due_on, r.open_issues, r.closed_issues, r.html_url)
-        for n, (_, r) in reviews.items()
+        for n, r in reviews.items()
     }
     if number in reviews:
-        state.milestone = reviews[number][0]
+        state.milestone_number = reviews[number].number
     elif created or review.adopted:  # adopted: a concurrent run created it a moment ago
-        state.milestone = session.github.repo.get_milestone(review.number)  # lazy: no request
+        state.milestone_number = review.number
         state.reviews[number] = ReviewState(number, review.state, review.due_on, 0, 0, review.html_url)
     reporter.info(
         f"review milestone: {review.title!r}, due {review.due_on} "
@@ -263,11 +259,11 @@ def sync(session: Session, number: int | None) -> None:
         page_url=None,
         base_label=config.action_label,
         severity_label=severity_label(issue.labels),
-        milestone=state.milestone,
+        milestone=state.milestone_number,
         backlog=Backlog(),  # filled by load_backlog() only when items need it
         dry_run=config.dry_run,
     )
-    if state.milestone is not None:
+    if state.milestone_number is not None:
         writer.expected_in_milestone = review.open_issues + review.closed_issues
     elif failures:
         # No milestone: an issue created now could not be found by the next run's listing.
@@ -283,10 +279,10 @@ def sync(session: Session, number: int | None) -> None:
         backlog_loaded = True
         if not review_has_issues:
             return  # GitHub's own count says the milestone holds no issue yet: nothing to list
-        if state.milestone is None and config.dry_run:
+        if state.milestone_number is None and config.dry_run:
             return
         writer.backlog = list_backlog(
-            session.github, incident=number, label=config.action_label, milestone=state.milestone
+            session.github, incident=number, label=config.action_label, milestone=state.milestone_number
         )
 
     # What the public page would show from users' text is checked (and in block mode redacted) first.
@@ -302,9 +298,7 @@ def sync(session: Session, number: int | None) -> None:
     if not repo.has_wiki:
         state.wiki = wiki_disabled_outcome(repo.full_name)
     else:
-        state.wiki = _write_wiki(
-            session, state, writer, load_backlog, template, now, review_has_issues, gh_issue
-        )
+        state.wiki = _write_wiki(session, state, writer, load_backlog, template, now, review_has_issues)
     reporter.info(f"wiki: {state.wiki.status} ({state.page_name})")
     if state.wiki.status in ("pushed", "unchanged", "dry_run"):
         result.outputs["wiki_page_url"] = state.page_url or ""
@@ -319,10 +313,10 @@ def sync(session: Session, number: int | None) -> None:
 
     # 4. Link body items back to their issues and mirror their state (re-read the body first:
     #    someone may have edited it during this run).
-    _step(failures, lambda: _update_issue_body(session, gh_issue, body_decisions, writer))
+    _step(failures, lambda: _update_issue_body(session, number, body_decisions, writer))
 
     # 5. The status comment.
-    _step(failures, lambda: _upsert_status(session, state, writer, gh_issue))
+    _step(failures, lambda: _upsert_status(session, state, writer))
 
     # 6. Outputs and summary.
     created_numbers = [made.number for made in writer.created]
@@ -419,7 +413,6 @@ def _write_wiki(
     template: str | None,
     now: datetime,
     review_has_issues: bool,
-    gh_issue: GhIssue,
 ) -> WikiOutcome:
     config = session.config
     repo = state.repo
@@ -438,7 +431,7 @@ def _write_wiki(
         existing = files.get(name)
         changes: dict[str, str] = {}
         if existing is not None:
-            _reread_if_page_is_newer(session, state, gh_issue, existing)
+            _reread_if_page_is_newer(session, state, existing)
             page_items = parse_action_items(existing, origin="page", taxonomy=config.type_taxonomy)
             _warn_items(session, page_items, f"wiki page {name}")
             decisions = _apply_items(page_items.agreed, writer, load_backlog, config.create_checked_items)
@@ -478,7 +471,7 @@ def _reviews_now(state: SyncState, writer: BacklogWriter) -> dict[int, ReviewSta
     milestone: otherwise the report lags one run behind and the next run commits again."""
     number = state.incident.issue.number
     current = state.reviews.get(number)
-    if current is None or state.milestone is None or not writer.created:
+    if current is None or state.milestone_number is None or not writer.created:
         return state.reviews
     bumped = replace(current, open_issues=current.open_issues + len(writer.created))
     return {**state.reviews, number: bumped}
@@ -554,16 +547,14 @@ def _index_row(session: Session, state: SyncState, name: str) -> IndexRow:
 
 
 def _update_issue_body(
-    session: Session, gh_issue: GhIssue, decisions: list[Decision], writer: BacklogWriter
+    session: Session, number: int, decisions: list[Decision], writer: BacklogWriter
 ) -> None:
     if not any(d.action in ("annotate", "tick", "untick") for d in decisions):
         return
     if session.config.dry_run:
         session.result.done.append(f"would link {len(decisions)} action item(s) in the issue body")
         return
-    with api_step(f"re-read issue #{gh_issue.number} before editing its body"):
-        fresh = session.github.repo.get_issue(gh_issue.number)
-        body = fresh.body or ""  # the lazy issue is fetched here, on first read
+    body = session.github.issue(number, action=f"re-read issue #{number} before editing its body").body
     # Items are located by their raw line, so re-parse the fresh body and map decisions onto it.
     agreed = parse_action_items(body, origin="body", taxonomy=session.config.type_taxonomy).agreed
     reparsed = {item.raw: item for item in agreed}
@@ -575,19 +566,20 @@ def _update_issue_body(
         # GitHub would refuse the edit (422) on every rerun; the issues exist and the status comment lists
         # them, so say how to get the links instead of failing the run.
         session.reporter.warning(
-            f"the body of #{gh_issue.number} is too long to link its action items "
+            f"the body of #{number} is too long to link its action items "
             f"(GitHub allows {items_mod.BODY_LIMIT:,} characters): shorten it and re-run to add the links; "
             "the items' issues are listed in the status comment meanwhile",
             title="pmaction: action items",
         )
         return
     if new_body != body:
-        with api_step(f"link action items in the body of issue #{gh_issue.number}"):
-            fresh.edit(body=new_body)
-        session.result.done.append(f"linked action items in the body of #{gh_issue.number}")
+        session.github.edit_issue(
+            number, body=new_body, action=f"link action items in the body of issue #{number}"
+        )
+        session.result.done.append(f"linked action items in the body of #{number}")
 
 
-def _upsert_status(session: Session, state: SyncState, writer: BacklogWriter, gh_issue: GhIssue) -> None:
+def _upsert_status(session: Session, state: SyncState, writer: BacklogWriter) -> None:
     issue = state.incident.issue
     review = state.review
     wiki_ok = state.wiki is not None and state.wiki.status in ("pushed", "unchanged", "dry_run")
@@ -618,13 +610,14 @@ def _upsert_status(session: Session, state: SyncState, writer: BacklogWriter, gh
         session.github.edit_comment(existing.id, body)
         session.result.done.append(f"updated the status comment on #{issue.number}")
     else:
-        with api_step(f"create the status comment on #{issue.number}"):
-            gh_issue.create_comment(body)
+        session.github.create_comment(
+            issue.number, body, action=f"create the status comment on #{issue.number}"
+        )
         session.result.done.append(f"created the status comment on #{issue.number}")
         if state.raced or writer.raced:
             # The other run may have posted one too: read the comments again (one request per 100
             # comments, only in a race) and keep the oldest.
-            again = find_status_comments(session.github.comments(gh_issue), full_name, issue.number)
+            again = find_status_comments(session.github.comments(issue.number), full_name, issue.number)
             _delete_extra_status(session, again)
 
 

@@ -1,131 +1,178 @@
 """The GitHub REST edge: the ``GitHub`` class, the one place that talks to the API.
 
-Everything it returns is plain data from ``pmaction.github.data``; every failure becomes a
-``PmactionError`` whose message names the fix (``pmaction.github.errors``). Retrying and the PyGithub
-client are in ``pmaction.github.retry``, the conversion of API objects in ``pmaction.github.convert``.
+Everything it takes and returns is plain data from ``pmaction.github.data`` (numbers, strings, those
+dataclasses): no PyGithub object leaves this package. Every failure becomes a ``PmactionError`` whose
+message names the fix (``pmaction.github.errors``), through the one ``call`` every request goes through.
+Retrying and the PyGithub client are in ``pmaction.github.retry``, conversions in ``pmaction.github.convert``.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
-from github import GithubException
 from github.Issue import Issue as GhIssue
 from github.IssueComment import IssueComment
 
 from pmaction.errors import PmactionError
-from pmaction.github.convert import issue_from_api, parse_time, payload_of, repo_from_api
-from pmaction.github.data import Comment, Issue, IssueEvent, Repo
-from pmaction.github.errors import TRANSPORT_ERRORS, api_step, call, translate
-from pmaction.github.retry import ApiSettings, build_client
+from pmaction.github.convert import (
+    comment_from_payload,
+    event_from_payload,
+    issue_from_api,
+    issue_from_payload,
+    milestone_from_payload,
+    payload_of,
+    repo_from_api,
+)
+from pmaction.github.data import Comment, Issue, IssueEvent, Milestone, Repo
+from pmaction.github.errors import Gone, NotFound, Refused, call
+from pmaction.github.retry import build_client
+from pmaction.github.settings import ApiSettings
 
 __all__ = ["ApiSettings", "GitHub"]
 
 
 class GitHub:
-    """Thin, typed access to the REST calls pmaction makes, for one repository."""
+    """Thin, typed access to the REST calls pmaction makes, for one repository.
+
+    PyGithub objects are lazy (``lazy=True``): one built from a number costs no request, so a write to an
+    issue or milestone needs no GET first. Issues and comments read or made in this run are kept by
+    number and id, so a later write uses the object it already has.
+    """
 
     def __init__(self, settings: ApiSettings, full_name: str) -> None:
         self.settings = settings
         self.full_name = full_name
-        self.client = build_client(settings)
-        self.repo = self.client.get_repo(full_name)
+        self._client = build_client(settings)
+        self._repo = self._client.get_repo(full_name)  # lazy: no request
+        self._issue_objects: dict[int, GhIssue] = {}
         self._comment_objects: dict[int, IssueComment] = {}
 
-    # reads
+    def _issue_object(self, number: int) -> GhIssue:
+        """The issue's PyGithub object: the one read or made in this run, else a lazy one (no request)."""
+        if number not in self._issue_objects:
+            self._issue_objects[number] = self._repo.get_issue(number)
+        return self._issue_objects[number]
+
+    # --- reads -----------------------------------------------------------------------------------
+
     def repository(self) -> Repo:
         return call(
-            f"read repository {self.full_name}", lambda: repo_from_api(self.client.get_repo(self.full_name))
+            f"read repository {self.full_name}",
+            lambda: repo_from_api(self._client.get_repo(self.full_name)),
         )
 
-    def issue(self, number: int) -> tuple[GhIssue, Issue]:
-        def read() -> tuple[GhIssue, Issue]:
+    def issue(self, number: int, *, action: str | None = None) -> Issue:
+        """The issue as GitHub has it now (one GET, also when it was read before in this run)."""
+
+        def read() -> Issue:
             # Lazy objects fetch on first attribute access: convert inside the step so its failure is named.
-            gh_issue = self.repo.get_issue(number)
-            return gh_issue, issue_from_api(gh_issue)
+            gh_issue = self._repo.get_issue(number)
+            found = issue_from_api(gh_issue)
+            self._issue_objects[number] = gh_issue
+            return found
 
-        return call(f"read issue #{number}", read)
+        return call(action or f"read issue #{number}", read)
 
-    def comments(self, gh_issue: GhIssue) -> list[Comment]:
+    def issue_if_any(self, number: int, *, action: str | None = None) -> Issue | None:
+        """Like ``issue``; None when it does not exist (404) or Issues are disabled (410)."""
+        try:
+            return self.issue(number, action=action)
+        except (NotFound, Gone):
+            return None
+
+    def comments(self, number: int) -> list[Comment]:
         def read() -> list[Comment]:
             out = []
-            for c in gh_issue.get_comments():
-                raw = payload_of(c)
-                self._comment_objects[int(raw["id"])] = c
-                user = raw.get("user") or {}
-                out.append(
-                    Comment(
-                        id=int(raw["id"]),
-                        author=str(user.get("login") or "ghost"),
-                        association=str(raw.get("author_association") or "NONE"),
-                        created_at=parse_time(raw.get("created_at")) or datetime.now(UTC),
-                        updated_at=parse_time(raw.get("updated_at")) or datetime.now(UTC),
-                        body=str(raw.get("body") or ""),
-                        html_url=str(raw.get("html_url") or ""),
-                        author_is_bot=str(user.get("type") or "") == "Bot",
-                    )
-                )
+            for gh_comment in self._issue_object(number).get_comments():
+                comment = comment_from_payload(payload_of(gh_comment))
+                self._comment_objects[comment.id] = gh_comment
+                out.append(comment)
             return out
 
-        return call(f"read the comments of issue #{gh_issue.number}", read)
+        return call(f"read the comments of issue #{number}", read)
 
-    def events(self, gh_issue: GhIssue) -> list[IssueEvent]:
-        def read() -> list[IssueEvent]:
-            out = []
-            for e in gh_issue.get_events():
-                raw = payload_of(e)
-                out.append(
-                    IssueEvent(
-                        id=int(raw["id"]),
-                        event=str(raw.get("event") or ""),
-                        actor=(raw.get("actor") or {}).get("login"),
-                        created_at=parse_time(raw.get("created_at")) or datetime.now(UTC),
-                        label=(raw.get("label") or {}).get("name"),
-                        assignee=(raw.get("assignee") or {}).get("login"),
-                        milestone=(raw.get("milestone") or {}).get("title"),
-                    )
-                )
-            return out
+    def events(self, number: int) -> list[IssueEvent]:
+        return call(
+            f"read the events of issue #{number}",
+            lambda: [event_from_payload(payload_of(e)) for e in self._issue_object(number).get_events()],
+        )
 
-        return call(f"read the events of issue #{gh_issue.number}", read)
+    def issues(
+        self, *, state: str, action: str, labels: Sequence[str] = (), milestone: int | None = None
+    ) -> list[Issue]:
+        """One listing (100 a page) of the repository's issues and pull requests that match."""
+        kwargs: dict[str, Any] = {"state": state}
+        if labels:
+            kwargs["labels"] = list(labels)
+        if milestone is not None:
+            kwargs["milestone"] = self._repo.get_milestone(milestone)  # lazy: only its number is sent
+
+        return call(
+            action, lambda: [issue_from_payload(payload_of(i)) for i in self._repo.get_issues(**kwargs)]
+        )
+
+    def recent_comments(self, since: datetime) -> list[Comment]:
+        """The repository's comments since ``since``, newest first (one listing per 100)."""
+        return call(
+            "list recent comments",
+            lambda: [
+                comment_from_payload(payload_of(c))
+                for c in self._repo.get_issues_comments(sort="created", direction="desc", since=since)
+            ],
+        )
+
+    def milestones(self, state: str) -> list[Milestone]:
+        """The repository's milestones, soonest due first (one listing per 100)."""
+        return call(
+            "list milestones",
+            lambda: [
+                milestone_from_payload(payload_of(m))
+                for m in self._repo.get_milestones(state=state, sort="due_on", direction="asc")
+            ],
+        )
 
     def file_text(self, path: str, ref: str | None = None) -> str | None:
         """A file of the repository via the contents API, or None when it does not exist."""
+
+        def read() -> Any:
+            content = self._repo.get_contents(path, ref=ref) if ref else self._repo.get_contents(path)
+            return content if isinstance(content, list) else content.raw_data.get("content") or ""
+
         try:
-            content = self.repo.get_contents(path, ref=ref) if ref else self.repo.get_contents(path)
-        except GithubException as exc:
-            if exc.status == 404:
-                return None
-            raise translate(exc, f"read {path}", area="contents") from None
-        except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"read {path}", area="contents") from None
+            content = call(f"read {path}", read, area="contents")
+        except NotFound:
+            return None
         if isinstance(content, list):
             raise PmactionError(f"{path} is a folder, not a file: point config_file at a YAML file")
-        raw = content.raw_data.get("content") or ""
-        return base64.b64decode(raw).decode("utf-8", errors="replace")
+        return base64.b64decode(content).decode("utf-8", errors="replace")
 
     def is_assignable(self, login: str) -> bool:
         return call(
-            f"check whether @{login} can be assigned", lambda: bool(self.repo.has_in_assignees(login))
+            f"check whether @{login} can be assigned", lambda: bool(self._repo.has_in_assignees(login))
         )
 
     def labels(self) -> dict[str, str]:
         return call(
-            "list labels", lambda: {label.name.lower(): label.name for label in self.repo.get_labels()}
+            "list labels", lambda: {label.name.lower(): label.name for label in self._repo.get_labels()}
         )
+
+    # --- writes ----------------------------------------------------------------------------------
 
     def create_label(self, name: str, color: str, description: str) -> None:
         try:
-            self.repo.create_label(name=name, color=color, description=description)
-        except GithubException as exc:
+            call(
+                f"create label {name!r}",
+                lambda: self._repo.create_label(name=name, color=color, description=description),
+                area="labels",
+            )
+        except Refused as exc:
             # Someone (a concurrent run) created it in between: that is the state we wanted.
-            if exc.status == 422 and "already_exists" in str(exc.data):
-                return
-            raise translate(exc, f"create label {name!r}", area="labels") from None
-        except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"create label {name!r}", area="labels") from None
+            if not exc.already_exists:
+                raise
 
     def ensure_labels(
         self, wanted: Sequence[tuple[str, str, str]], known: dict[str, str] | None = None
@@ -136,13 +183,96 @@ class GitHub:
                 self.create_label(name, color, description)
                 existing[name.lower()] = name
 
+    def create_milestone(self, *, title: str, description: str, due: date, action: str) -> Milestone:
+        """A new open milestone. A title that exists already raises ``Refused`` with ``already_exists``."""
+        return call(
+            action,
+            lambda: milestone_from_payload(
+                payload_of(
+                    self._repo.create_milestone(
+                        title=title, state="open", description=description, due_on=_noon_utc(due)
+                    )
+                )
+            ),
+            area="milestones",
+        )
+
+    def edit_milestone(self, number: int, *, title: str, description: str, action: str) -> Milestone:
+        """Set a milestone's title and description; returns the milestone as GitHub answered."""
+
+        def send() -> Milestone:
+            # PyGithub's Milestone.edit keeps the answer out of raw_data: ask the requester for the JSON.
+            _, data = self._repo.requester.requestJsonAndCheck(
+                "PATCH",
+                f"{self._repo.url}/milestones/{number}",
+                input={"title": title, "description": description},
+            )
+            return milestone_from_payload(data)
+
+        return call(action, send, area="milestones")
+
+    def create_issue(
+        self,
+        *,
+        title: str,
+        body: str,
+        labels: Sequence[str],
+        assignees: Sequence[str] = (),
+        milestone: int | None = None,
+        action: str,
+    ) -> tuple[Issue, Milestone | None]:
+        """A new issue, and its milestone as the answer describes it (with GitHub's fresh issue counts)."""
+        kwargs: dict[str, Any] = {"title": title, "body": body, "labels": list(labels)}
+        if assignees:
+            kwargs["assignees"] = list(assignees)
+        if milestone is not None:
+            kwargs["milestone"] = self._repo.get_milestone(milestone)  # lazy: only its number is sent
+
+        def send() -> tuple[Issue, Milestone | None]:
+            gh_issue = self._repo.create_issue(**kwargs)
+            raw = payload_of(gh_issue)
+            made = issue_from_payload(raw)
+            self._issue_objects[made.number] = gh_issue  # later edits need no GET
+            in_milestone = raw.get("milestone")
+            return made, milestone_from_payload(in_milestone) if isinstance(in_milestone, dict) else None
+
+        return call(action, send)
+
+    def create_comment(self, number: int, body: str, *, action: str) -> int:
+        """Comment on an issue; returns the new comment's id."""
+
+        def send() -> int:
+            gh_comment = self._issue_object(number).create_comment(body)
+            comment_id = int(payload_of(gh_comment)["id"])
+            self._comment_objects[comment_id] = gh_comment
+            return comment_id
+
+        return call(action, send)
+
+    def edit_issue(
+        self,
+        number: int,
+        *,
+        action: str,
+        body: str | None = None,
+        state: str | None = None,
+        state_reason: str | None = None,
+    ) -> None:
+        """PATCH an issue's body, state or state reason (absolute values: safe to repeat)."""
+        given = {"body": body, "state": state, "state_reason": state_reason}
+        fields: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+        call(action, lambda: self._issue_object(number).edit(**fields))
+
     def edit_comment(self, comment_id: int, body: str) -> None:
         """Edit a comment read earlier in this run (no extra GET)."""
         comment = self._comment_objects.get(comment_id)
-        with api_step(f"update comment {comment_id}"):
+
+        def send() -> None:
             if comment is None:
                 raise PmactionError(f"comment {comment_id} was not read in this run; re-run")
             comment.edit(body)
+
+        call(f"update comment {comment_id}", send)
 
     def delete_comment(self, comment_id: int) -> bool:
         """Delete a comment read earlier in this run; False when it was not read here. A 404 means another
@@ -150,10 +280,12 @@ class GitHub:
         comment = self._comment_objects.get(comment_id)
         if comment is None:
             return False
-        with api_step(f"delete comment {comment_id}"):
-            try:
-                comment.delete()
-            except GithubException as exc:
-                if exc.status != 404:
-                    raise
+        with contextlib.suppress(NotFound):
+            call(f"delete comment {comment_id}", comment.delete)
         return True
+
+
+def _noon_utc(due: date) -> datetime:
+    # PyGithub formats this as YYYY-MM-DDT12:00:00Z; GitHub floors due_on to a US-Pacific date, so noon
+    # UTC keeps the day we meant (midnight UTC would come back a day early).
+    return datetime(due.year, due.month, due.day, 12, 0, tzinfo=UTC)

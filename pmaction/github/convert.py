@@ -9,7 +9,7 @@ from github.GithubObject import GithubObject
 from github.Issue import Issue as GhIssue
 from github.Repository import Repository
 
-from pmaction.github.data import Issue, Repo
+from pmaction.github.data import Comment, Issue, IssueEvent, Milestone, Repo
 
 
 def payload_of(obj: GithubObject) -> dict[str, Any]:
@@ -29,9 +29,14 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _user(raw: dict[str, Any]) -> dict[str, Any]:
+    user = raw.get("user")
+    return user if isinstance(user, dict) else {}
+
+
 def issue_from_payload(raw: dict[str, Any]) -> Issue:
     milestone = raw.get("milestone") or None
-    user = raw.get("user") or {}
+    user = _user(raw)
     return Issue(
         number=int(raw["number"]),
         title=str(raw.get("title") or ""),
@@ -47,12 +52,54 @@ def issue_from_payload(raw: dict[str, Any]) -> Issue:
         ),
         milestone_number=milestone.get("number") if isinstance(milestone, dict) else None,
         is_pull_request=raw.get("pull_request") is not None,
-        state_reason=raw.get("state_reason"),
+        state_reason=str(raw["state_reason"]) if raw.get("state_reason") else None,
+        comment_count=int(raw.get("comments") or 0),
+        author_association=str(raw.get("author_association") or "NONE"),
+        author_is_bot=user.get("type") == "Bot",
     )
 
 
 def issue_from_api(issue: GhIssue) -> Issue:
-    return issue_from_payload(issue.raw_data)  # a fetched issue is complete: no extra request
+    return issue_from_payload(issue.raw_data)  # a lazy issue is fetched here (one GET), a listed one is not
+
+
+def comment_from_payload(raw: dict[str, Any]) -> Comment:
+    user = _user(raw)
+    return Comment(
+        id=int(raw["id"]),
+        author=str(user.get("login") or "ghost"),
+        association=str(raw.get("author_association") or "NONE"),
+        created_at=parse_time(raw.get("created_at")) or datetime.now(UTC),
+        updated_at=parse_time(raw.get("updated_at")) or datetime.now(UTC),
+        body=str(raw.get("body") or ""),
+        html_url=str(raw.get("html_url") or ""),
+        author_is_bot=str(user.get("type") or "") == "Bot",
+    )
+
+
+def event_from_payload(raw: dict[str, Any]) -> IssueEvent:
+    return IssueEvent(
+        id=int(raw["id"]),
+        event=str(raw.get("event") or ""),
+        actor=(raw.get("actor") or {}).get("login"),
+        created_at=parse_time(raw.get("created_at")) or datetime.now(UTC),
+        label=(raw.get("label") or {}).get("name"),
+        assignee=(raw.get("assignee") or {}).get("login"),
+        milestone=(raw.get("milestone") or {}).get("title"),
+    )
+
+
+def milestone_from_payload(raw: dict[str, Any]) -> Milestone:
+    return Milestone(
+        number=int(raw["number"]),
+        title=str(raw.get("title") or ""),
+        description=str(raw.get("description") or ""),
+        state=str(raw.get("state") or "open"),
+        html_url=str(raw.get("html_url") or ""),
+        due_on=parse_time(raw.get("due_on")),
+        open_issues=int(raw.get("open_issues") or 0),
+        closed_issues=int(raw.get("closed_issues") or 0),
+    )
 
 
 def repo_from_api(repo: Repository) -> Repo:

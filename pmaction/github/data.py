@@ -56,6 +56,23 @@ class Issue:
     milestone_number: int | None = None
     is_pull_request: bool = False
     state_reason: str | None = None
+    comment_count: int = 0  # GitHub's own count: with none, the comments need no listing
+    author_association: str = "NONE"  # GitHub's author_association of the author
+    author_is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One milestone, with GitHub's own counts of its open and closed issues."""
+
+    number: int
+    title: str
+    description: str
+    state: str  # "open" | "closed"
+    html_url: str
+    due_on: datetime | None  # as GitHub sends it: the due date's US-Pacific midnight, in UTC
+    open_issues: int = 0
+    closed_issues: int = 0
 
 
 @dataclass(frozen=True)

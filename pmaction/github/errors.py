@@ -23,6 +23,24 @@ from pmaction.github.retry import RATE_LIMIT_STATUSES
 
 T = TypeVar("T")
 
+
+class NotFound(GitHubAPIError):
+    """404: the issue, comment, file or repository is not there (or the token cannot see it)."""
+
+
+class Gone(GitHubAPIError):
+    """410: GitHub says it is gone for good; for issues, the repository has Issues disabled."""
+
+
+class Refused(GitHubAPIError):
+    """422: GitHub refused the values sent and changed nothing."""
+
+    def __init__(self, message: str, *, already_exists: bool = False) -> None:
+        super().__init__(message)
+        # A label name or milestone title that exists: usually a concurrent run made it a moment ago.
+        self.already_exists = already_exists
+
+
 _PERMISSION_FOR = {
     "issues": "issues: write",
     "comments": "issues: write",
@@ -192,16 +210,19 @@ def translate(exc: BaseException, action: str, *, area: str = "issues") -> Pmact
                 f"The token may not {action} (403 {message}): add `permissions: {need}` to the job"
             )
         if status == 404:
-            return GitHubAPIError(
+            return NotFound(
                 f"Not found while trying to {action} (404): check the repository, the issue number and that "
                 "the token can see this repository"
             )
         if status == 410:
-            return GitHubAPIError(
+            return Gone(
                 f"Gone while trying to {action} (410 {message}): enable Issues in the repository settings"
             )
         if status == 422:
-            return GitHubAPIError(f"GitHub refused to {action} (422 {message}): fix the value it names")
+            return Refused(
+                f"GitHub refused to {action} (422 {message}): fix the value it names",
+                already_exists="already_exists" in str(exc.data),
+            )
         if isinstance(status, int) and status >= 500:
             return GitHubAPIError(
                 f"GitHub answered {status} while trying to {action} ({message or 'no message'}); a write is "

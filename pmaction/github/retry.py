@@ -9,26 +9,13 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from github import Auth, Github, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from urllib3 import Retry
 
-
-@dataclass(frozen=True)
-class ApiSettings:
-    api_url: str
-    token: str = field(repr=False)
-    seconds_between_requests: float = 0.0
-    seconds_between_writes: float = 1.0
-    request_timeout: float = 30.0
-    max_wait_seconds: float = 60.0
-    retries: int = 5
-    # Exponential backoff between retries of 5xx answers and dropped connections: 0, 2f, 4f, 8f... s.
-    backoff_factor: float = 0.5
-
+from pmaction.github.settings import ApiSettings
 
 # Methods whose repetition cannot create a second object. POST is not among them: a POST whose answer was
 # lost (5xx, dropped connection, timeout) may have been applied, so it is never sent again automatically;

@@ -14,15 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from github import GithubException
-from github.Issue import Issue as GhIssue
-from github.Milestone import Milestone
-
 from pmaction.errors import PmactionError
 from pmaction.github.client import GitHub
-from pmaction.github.convert import issue_from_payload, payload_of
-from pmaction.github.data import TRUSTED_ASSOCIATIONS
-from pmaction.github.errors import TRANSPORT_ERRORS, api_step, translate
+from pmaction.github.data import TRUSTED_ASSOCIATIONS, Issue, Milestone
 from pmaction.items.issue_text import LABEL_STYLE, backlog_body, backlog_labels, backlog_title
 from pmaction.items.parse import ActionItem
 from pmaction.reporter import Reporter
@@ -78,35 +72,33 @@ class Backlog:
         return len(self.shown)
 
 
-def list_backlog(github: GitHub, *, incident: int, label: str, milestone: Milestone | None) -> Backlog:
-    """One listing (100 a page) of the issues pmaction made for this incident."""
+def list_backlog(github: GitHub, *, incident: int, label: str, milestone: int | None) -> Backlog:
+    """One listing (100 a page) of the issues pmaction made for this incident (in its review milestone,
+    when it has one)."""
     backlog = Backlog()
-    with api_step(f"list the backlog issues of incident #{incident}"):
-        kwargs: dict[str, object] = {"state": "all", "labels": [label]}
-        if milestone is not None:
-            kwargs["milestone"] = milestone
-        for gh_issue in github.repo.get_issues(**kwargs):  # type: ignore[arg-type]
-            raw = payload_of(gh_issue)
-            if not _written_by_us_or_the_team(raw):
-                continue  # an outsider's copy of our marker must not stand in for the item
-            found = issue_from_payload(raw)
-            marker = markers.parse_item_marker(found.body)
-            if marker is None or not marker[0].names(github.full_name, incident):
-                continue
-            reason = raw.get("state_reason")
-            backlog.add(
-                BacklogIssue(
-                    found.number, found.state, marker[1], found.title, found.html_url, reason and str(reason)
-                )
+    listed = github.issues(
+        state="all",
+        labels=[label],
+        milestone=milestone,
+        action=f"list the backlog issues of incident #{incident}",
+    )
+    for found in listed:
+        if not _written_by_us_or_the_team(found):
+            continue  # an outsider's copy of our marker must not stand in for the item
+        marker = markers.parse_item_marker(found.body)
+        if marker is None or not marker[0].names(github.full_name, incident):
+            continue
+        backlog.add(
+            BacklogIssue(
+                found.number, found.state, marker[1], found.title, found.html_url, found.state_reason
             )
+        )
     return backlog
 
 
-def _written_by_us_or_the_team(raw: dict[str, object]) -> bool:
+def _written_by_us_or_the_team(issue: Issue) -> bool:
     """Issues pmaction made (its bot, or the person whose token it runs with: a collaborator)."""
-    user = raw.get("user")
-    is_bot = isinstance(user, dict) and user.get("type") == "Bot"
-    return is_bot or str(raw.get("author_association") or "NONE").upper() in TRUSTED_ASSOCIATIONS
+    return issue.author_is_bot or issue.author_association.upper() in TRUSTED_ASSOCIATIONS
 
 
 @dataclass(frozen=True)
@@ -157,7 +149,7 @@ class BacklogWriter:
     page_url: str | None
     base_label: str
     severity_label: str | None
-    milestone: Milestone | None
+    milestone: int | None  # the review milestone's number, once it exists
     backlog: Backlog
     dry_run: bool = False
     created: list[BacklogIssue] = field(default_factory=list)
@@ -169,7 +161,6 @@ class BacklogWriter:
     expected_in_milestone: int | None = None
     raced: bool = False
     duplicates: dict[int, int] = field(default_factory=dict)  # our duplicate -> the original, closed
-    _made: dict[int, GhIssue] = field(default_factory=dict)
     _checked: set[int] = field(default_factory=set)
     _assignable: dict[str, bool] = field(default_factory=dict)
     _labels: dict[str, str] | None = None
@@ -178,14 +169,8 @@ class BacklogWriter:
         if number in self.backlog.by_number:
             return self.backlog.by_number[number].state
         # Moved out of the milestone or relabelled by someone: ask for it directly (rare).
-        try:
-            return self.github.repo.get_issue(number).state
-        except GithubException as exc:
-            if exc.status in (404, 410):
-                return None
-            raise translate(exc, f"read backlog issue #{number}") from None
-        except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"read backlog issue #{number}") from None
+        found = self.github.issue_if_any(number, action=f"read backlog issue #{number}")
+        return found.state if found is not None else None
 
     def assignable(self, login: str) -> bool:
         if login not in self._assignable:
@@ -227,27 +212,25 @@ class BacklogWriter:
             full_name=self.github.full_name,
             unassignable=unassignable,
         )
-        kwargs: dict[str, object] = {"title": title, "body": body, "labels": labels}
-        if assignees:
-            kwargs["assignees"] = assignees
-        if self.milestone is not None:
-            kwargs["milestone"] = self.milestone
-        with api_step(f"create the backlog issue '{title}'"):
-            gh_issue = self.github.repo.create_issue(**kwargs)  # type: ignore[arg-type]
-        raw = payload_of(gh_issue)
-        made = BacklogIssue(int(raw["number"]), "open", item.key, title, str(raw.get("html_url") or ""))
+        issue, in_milestone = self.github.create_issue(
+            title=title,
+            body=body,
+            labels=labels,
+            assignees=assignees,
+            milestone=self.milestone,
+            action=f"create the backlog issue '{title}'",
+        )
+        made = BacklogIssue(issue.number, "open", item.key, title, issue.html_url)
         self.backlog.add(made)
         self.created.append(made)
-        self._made[made.number] = gh_issue
-        self._notice_race(raw.get("milestone"))
+        self._notice_race(in_milestone)
         return made.number
 
-    def _notice_race(self, milestone: object) -> None:
-        if self.expected_in_milestone is None or not isinstance(milestone, dict):
+    def _notice_race(self, milestone: Milestone | None) -> None:
+        if self.expected_in_milestone is None or milestone is None:
             return
         self.expected_in_milestone += 1
-        count = int(milestone.get("open_issues") or 0) + int(milestone.get("closed_issues") or 0)
-        if count > self.expected_in_milestone:
+        if milestone.open_issues + milestone.closed_issues > self.expected_in_milestone:
             self.raced = True
 
     def settle_duplicates(self) -> dict[int, int]:
@@ -264,14 +247,14 @@ class BacklogWriter:
             original = fresh.by_key.get(made.key or "")
             if original is None or original.number >= made.number:
                 continue  # ours is the first: the other run closes its own
-            gh_issue = self._made[made.number]
             step = f"close #{made.number}, a duplicate of #{original.number} made by a concurrent run"
-            with api_step(step):
-                gh_issue.create_comment(
-                    f"Duplicate of #{original.number}: two pmaction runs created this action item at the "
-                    "same time; the older issue is the one to track."
-                )
-                gh_issue.edit(state="closed", state_reason="duplicate")
+            self.github.create_comment(
+                made.number,
+                f"Duplicate of #{original.number}: two pmaction runs created this action item at the "
+                "same time; the older issue is the one to track.",
+                action=step,
+            )
+            self.github.edit_issue(made.number, state="closed", state_reason="duplicate", action=step)
             self.created.remove(made)
             self.duplicates[made.number] = original.number
             self.reporter.notice(

@@ -7,17 +7,15 @@ loser adopts the winner's milestone.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
-
-from github import GithubException
-from github.Milestone import Milestone
+from datetime import date
 
 from pmaction.errors import ConfigError
 from pmaction.github.client import GitHub
-from pmaction.github.convert import parse_time, payload_of
-from pmaction.github.errors import TRANSPORT_ERRORS, api_step, translate
+from pmaction.github.data import Milestone
+from pmaction.github.errors import Refused
 from pmaction.review.dates import (
     add_period,
     due_date_from_api,
@@ -46,34 +44,32 @@ class Review:
     adopted: bool = False  # a concurrent run created it while this one tried to: a race is under way
 
 
-def review_from_api(milestone: Milestone, incident: int) -> Review:
-    raw = payload_of(milestone)
+def review_from(milestone: Milestone, incident: int) -> Review:
     return Review(
-        number=int(raw["number"]),
-        title=str(raw.get("title") or ""),
-        html_url=str(raw.get("html_url") or ""),
-        due_on=due_date_from_api(parse_time(raw.get("due_on"))),
-        state=str(raw.get("state") or "open"),
-        open_issues=int(raw.get("open_issues") or 0),
-        closed_issues=int(raw.get("closed_issues") or 0),
+        number=milestone.number,
+        title=milestone.title,
+        html_url=milestone.html_url,
+        due_on=due_date_from_api(milestone.due_on),
+        state=milestone.state,
+        open_issues=milestone.open_issues,
+        closed_issues=milestone.closed_issues,
         incident=incident,
-        owners=parse_owners(raw.get("description")),
-        description=str(raw.get("description") or ""),
+        owners=parse_owners(milestone.description),
+        description=milestone.description,
     )
 
 
-def list_reviews(github: GitHub, state: str = "all") -> dict[int, tuple[Milestone, Review]]:
+def list_reviews(github: GitHub, state: str = "all") -> dict[int, Review]:
     """Every milestone pmaction created in this repository, by incident number (one listing per 100)."""
-    found: dict[int, tuple[Milestone, Review]] = {}
-    with api_step("list milestones"):
-        for milestone in github.repo.get_milestones(state=state, sort="due_on", direction="asc"):
-            marker = markers.parse_review_marker(payload_of(milestone).get("description"))
-            if marker is None or marker.repo.lower() != github.full_name.lower():
-                continue
-            incident = marker.number
-            # Keep the lowest-numbered one if a race ever made two: it is the one the backlog points at.
-            if incident not in found or milestone.number < found[incident][0].number:
-                found[incident] = (milestone, review_from_api(milestone, incident))
+    found: dict[int, Review] = {}
+    for milestone in github.milestones(state):
+        marker = markers.parse_review_marker(milestone.description)
+        if marker is None or marker.repo.lower() != github.full_name.lower():
+            continue
+        incident = marker.number
+        # Keep the lowest-numbered one if a race ever made two: it is the one the backlog points at.
+        if incident not in found or milestone.number < found[incident].number:
+            found[incident] = review_from(milestone, incident)
     return found
 
 
@@ -96,27 +92,27 @@ def ensure_review(
     review_after: str,
     page_url: str | None,
     dry_run: bool,
-    existing: dict[int, tuple[Milestone, Review]] | None = None,
+    existing: dict[int, Review] | None = None,
     owners: Sequence[str] = (),
 ) -> tuple[Review, bool]:
     """The incident's review milestone, created if missing. Returns (review, created)."""
     reviews = existing if existing is not None else list_reviews(github)
     title = milestone_title(incident, incident_title)
     if incident in reviews:
-        milestone, review = reviews[incident]
+        review = reviews[incident]
         renamed = review.title != title
         reassigned = review.owners != tuple(owners)
         if (renamed or reassigned) and not dry_run and review.state == "open":
             # Follow a renamed incident so the milestone list stays readable, and record who owns the
             # incident so the nag can mention them without reading the issue: one PATCH, only on change.
-            try:
-                milestone.edit(title=title, description=with_owners(review.description, owners))
-                review = review_from_api(milestone, incident)
-            except GithubException as exc:
-                if exc.status != 422:
-                    raise translate(exc, f"update milestone {review.number}", area="milestones") from None
-            except TRANSPORT_ERRORS as exc:
-                raise translate(exc, f"update milestone {review.number}", area="milestones") from None
+            # A refused title (422: one like it exists) keeps the old one; the run goes on.
+            with contextlib.suppress(Refused):
+                github.edit_milestone(
+                    review.number,
+                    title=title,
+                    description=with_owners(review.description, owners),
+                    action=f"update milestone {review.number}",
+                )
         return review, False
     due = review_due(start, review_after)
     if dry_run:
@@ -128,26 +124,13 @@ def ensure_review(
         page_url=page_url,
         owners=owners,
     )
+    action = f"create the review milestone {title!r}"
     try:
-        milestone = github.repo.create_milestone(
-            title=title,
-            state="open",
-            description=description,
-            due_on=_due_on_for_pygithub(due),
-        )
-    except GithubException as exc:
-        if exc.status == 422 and "already_exists" in str(exc.data):
+        made = github.create_milestone(title=title, description=description, due=due, action=action)
+    except Refused as exc:
+        again = list_reviews(github) if exc.already_exists else {}
+        if incident in again:
             # A concurrent run created it a moment ago: adopt theirs.
-            again = list_reviews(github)
-            if incident in again:
-                return replace(again[incident][1], adopted=True), False
-        raise translate(exc, f"create the review milestone {title!r}", area="milestones") from None
-    except Exception as exc:
-        raise translate(exc, f"create the review milestone {title!r}", area="milestones") from None
-    return review_from_api(milestone, incident), True
-
-
-def _due_on_for_pygithub(due: date) -> datetime:
-    # PyGithub formats this as YYYY-MM-DDT12:00:00Z; GitHub floors due_on to a US-Pacific date, so noon
-    # UTC keeps the day we meant (midnight UTC would come back a day early).
-    return datetime(due.year, due.month, due.day, 12, 0, tzinfo=UTC)
+            return replace(again[incident], adopted=True), False
+        raise
+    return review_from(made, incident), True
