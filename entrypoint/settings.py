@@ -10,24 +10,26 @@ from typing import Any
 
 from pmaction.errors import ConfigError
 from pmaction.run.context import Event, RunContext
-from pmaction.run.options import INPUT_DEFAULTS
+from pmaction.run.options import INPUT_OPTIONS, OPTIONS, given
 
 
 def read_input(env: Mapping[str, str], name: str) -> str | None:
-    """``INPUT_<NAME>`` as the runner sets it, then ``<NAME>`` so the same code runs from env: or a shell."""
-    for key in (f"INPUT_{name.upper()}", f"INPUT_{name.upper().replace('_', '-')}", name.upper()):
-        if key in env:
-            return env[key]
+    """An input as the runner passes it, ``INPUT_<NAME>`` (the workflow's ``with:``), else the plain
+    ``<NAME>`` (the step's ``env:``, a shell); None when neither is set.
+
+    The runner passes every input declared in action.yml, an unset one as '' (action.yml's defaults are
+    empty for this reason): so an empty value means "not set" and the next place is looked at."""
+    for key in (f"INPUT_{name.upper()}", f"INPUT_{name.upper().replace('_', '-')}", OPTIONS[name].env_var):
+        value = given(env.get(key))
+        if value is not None:
+            return value
     return None
 
 
 def read_inputs(env: Mapping[str, str]) -> dict[str, str]:
-    inputs: dict[str, str] = {}
-    for name in INPUT_DEFAULTS:
-        value = read_input(env, name)
-        if value is not None:
-            inputs[name] = value.strip()
-    return inputs
+    """Every input that is set, by option name; the defaults are the engine's (run/options.py)."""
+    found = {option.name: read_input(env, option.name) for option in INPUT_OPTIONS}
+    return {name: value for name, value in found.items() if value is not None}
 
 
 @dataclass(frozen=True)

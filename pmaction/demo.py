@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from pmaction.run.options import INPUT_DEFAULTS
+from pmaction.run.options import INPUT_OPTIONS, action_defaults
 from pmaction.sandbox import Sandbox
 from pmaction.sandbox.events import load_payload, retarget_payload
 from pmaction.text.markers import last_line, parse_page_marker, parse_reminders, parse_status_marker
@@ -42,8 +42,14 @@ class RunOutcome:
 
 
 def child_env(base: Mapping[str, str], home: Path) -> dict[str, str]:
-    """Environment for child processes (the entrypoint, git): loopback only, no user git config."""
-    env = {key: value for key, value in base.items() if not key.startswith(("INPUT_", "GITHUB_"))}
+    """Environment for child processes (the entrypoint, git): loopback only, no user git config, and no
+    input from the caller's shell (``TIMEZONE``, ``DRY_RUN``... would be read as the step's ``env:``)."""
+    options = {option.env_var for option in INPUT_OPTIONS}
+    env = {
+        key: value
+        for key, value in base.items()
+        if not key.startswith(("INPUT_", "GITHUB_")) and key not in options
+    }
     env.update(
         {
             "HTTPS_PROXY": DEAD_PROXY,
@@ -89,8 +95,9 @@ def run_action(
     *,
     inputs: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    step_env: Mapping[str, str] | None = None,
 ) -> RunOutcome:
-    """Run ``python -m entrypoint`` as the Actions runner would, against the sandbox."""
+    """Run ``python -m entrypoint`` as the runner does: ``inputs`` is the with: block, ``step_env`` env:."""
     workdir.mkdir(parents=True, exist_ok=True)
     event_path = workdir / "event.json"
     event_path.write_text(json.dumps(payload), encoding="utf-8")
@@ -100,13 +107,14 @@ def run_action(
     workspace = workdir / "workspace"
     workspace.mkdir(exist_ok=True)
     env = child_env(os.environ, workdir)
-    # The runner passes every input, defaults included, as INPUT_<NAME>.
-    for name, default in INPUT_DEFAULTS.items():
+    # The runner passes every input, each unset one at its action.yml default, as INPUT_<NAME>.
+    for name, default in action_defaults().items():
         env[f"INPUT_{name.upper()}"] = default
     env["INPUT_GITHUB_TOKEN"] = sandbox.token
     env["INPUT_SECONDS_BETWEEN_WRITES"] = "0"  # the sandbox has no secondary rate limit to respect
     for name, value in (inputs or {}).items():
         env[f"INPUT_{name.upper()}"] = value
+    env.update(step_env or {})
     env.update(
         {
             "GITHUB_ACTIONS": "true",

@@ -6,11 +6,11 @@ import pytest
 
 from pmaction.errors import ConfigError
 from pmaction.run.config import Config, build_config, parse_config_file
-from pmaction.run.options import INPUT_DEFAULTS
+from pmaction.run.options import INPUT_OPTIONS
 
 
 def test_defaults_give_the_documented_config() -> None:
-    config = build_config(dict(INPUT_DEFAULTS))
+    config = build_config({option.name: str(option.default) for option in INPUT_OPTIONS})
     assert config == Config()
     assert config.review_after == "2 months"
     assert config.seconds_between_writes == 1.0
@@ -45,13 +45,20 @@ def test_a_wrong_input_names_itself_and_the_fix(name: str, value: str, fragment:
     assert "\n" not in str(caught.value)
 
 
-def test_the_config_file_fills_in_what_inputs_leave_at_default() -> None:
+def test_an_input_that_is_set_wins_over_the_file_even_at_its_default_value() -> None:
     file_values = parse_config_file(
-        "review_after: 6 weeks\ntimezone: Europe/Berlin\n", ".github/postmortem.yml"
+        "review_after: 6 weeks\ntimezone: Europe/Berlin\nincident_label: outage\n", ".github/postmortem.yml"
     )
     config = build_config({"review_after": "2 months", "timezone": "America/New_York"}, file_values)
-    assert config.review_after == "6 weeks"  # input left at default: the file wins
-    assert config.timezone == "America/New_York"  # input set in `with:`: the input wins
+    assert config.review_after == "2 months"  # set in `with:` to the default value: still the input wins
+    assert config.timezone == "America/New_York"  # set in `with:`: the input wins
+    assert config.incident_label == "outage"  # not set (the adapters leave it out): the file's value
+
+
+def test_an_empty_input_given_to_the_engine_is_validated_not_dropped() -> None:
+    # The adapters drop the runner's empty values; a caller of the engine that passes one means it.
+    with pytest.raises(ConfigError, match="review_after: '' is not a period"):
+        build_config({"review_after": ""}, {"review_after": "6 weeks"})
 
 
 def test_yaml_syntax_errors_name_file_line_and_column() -> None:

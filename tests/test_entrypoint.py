@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers import labeled_payload
 
+from entrypoint.settings import read_inputs
 from pmaction.demo import run_action, run_demo
+from pmaction.run.options import action_defaults
 
 INCIDENT = {
     "now": "2026-03-01T10:00:00Z",
@@ -99,3 +102,64 @@ def test_the_demo_tells_the_whole_story(tmp_path: Path, capsys: Any) -> None:
     assert "### Post-mortem review overdue" in nag and "@alice" in nag
     issues = json.loads((tmp_path / "demo" / "issues.json").read_text())
     assert [i["number"] for i in issues if "postmortem-action" in i["labels"]] == [42, 43, 44]
+
+
+# --- where an input comes from, under the real runner ------------------------------------------------------
+# The runner passes every action.yml input as INPUT_<NAME>, an unset one at its action.yml default (now '');
+# run_action does the same. Precedence: `with:` > the step's `env:` > the config file > the default.
+
+CONFIG = ".github/postmortem.yml"
+
+
+def review_due_on(sb: Any) -> str:
+    [milestone] = sb.repo_state()["milestones"]
+    return str(milestone["due_on"])[:10]
+
+
+@pytest.mark.parametrize(
+    ("with_", "step_env", "config_file", "due_on"),
+    [
+        ({}, {}, None, "2026-05-01"),  # nothing set anywhere: the built-in 2 months
+        ({}, {"REVIEW_AFTER": "10 days"}, None, "2026-03-11"),  # the step's env:
+        ({}, {}, "review_after: 1 month\n", "2026-04-01"),  # unset input: the config file
+        ({}, {"REVIEW_AFTER": "10 days"}, "review_after: 1 month\n", "2026-03-11"),  # env: beats the file
+        ({"review_after": "2 months"}, {}, "review_after: 1 month\n", "2026-05-01"),  # with: at the default
+        ({"review_after": "6 weeks"}, {"REVIEW_AFTER": "10 days"}, None, "2026-04-12"),  # with: beats env:
+    ],
+    ids=["default", "env", "file", "env-over-file", "with-at-default-over-file", "with-over-env"],
+)
+def test_review_after_comes_from_with_then_env_then_the_config_file_then_the_default(
+    sandbox: Any,
+    tmp_path: Path,
+    with_: dict[str, str],
+    step_env: dict[str, str],
+    config_file: str | None,
+    due_on: str,
+) -> None:
+    sb = sandbox({**INCIDENT, "files": {CONFIG: config_file}} if config_file else INCIDENT)
+    outcome = run_action(sb, "issues", labeled_payload(sb), tmp_path, inputs=with_, step_env=step_env)
+    assert outcome.code == 0, outcome.stdout
+    assert review_due_on(sb) == due_on
+
+
+def test_the_runners_own_variables_are_never_taken_for_inputs() -> None:
+    runner_env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "issues",
+        "GITHUB_REPOSITORY": "octo-org/octo-repo",
+        "GITHUB_WORKSPACE": "/github/workspace",
+        "GITHUB_ACTION": "__pmaction_pmaction",
+        "GITHUB_JOB": "postmortem",
+        "RUNNER_TEMP": "/home/runner/work/_temp",
+        "HOME": "/github/home",
+        **{f"INPUT_{name.upper()}": value for name, value in action_defaults().items()},
+        "INPUT_GITHUB_TOKEN": "ghs_token",
+    }
+    assert read_inputs(runner_env) == {"github_token": "ghs_token"}
+    assert read_inputs({**runner_env, "INPUT_GITHUB_TOKEN": "", "GITHUB_TOKEN": "ghs_env"}) == {
+        "github_token": "ghs_env"  # the documented fallback
+    }
+    assert read_inputs({**runner_env, "TIMEZONE": " Europe/Berlin ", "DRY_RUN": ""}) == {
+        "github_token": "ghs_token",
+        "timezone": "Europe/Berlin",  # a step's env: of an input's name; an empty one is not set
+    }

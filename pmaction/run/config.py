@@ -1,10 +1,11 @@
 """Settings: action inputs plus the repository's config file, validated once, up front.
 
-Precedence: an input set in the workflow's ``with:`` (i.e. different from its default) wins over
-the config file, which wins over the defaults. Every option, its default and its parser live in
-run/options.py; every bad value raises ``ConfigError`` naming the option, the bad value and what is
-accepted. ``python -m pmaction.run.config > docs/postmortem.schema.json`` writes the config file's
-JSON Schema from that table.
+Precedence: an input that is set wins over the config file, which wins over the defaults. Which inputs
+are set is the adapters' business: entrypoint/ takes ``with:`` (``INPUT_<NAME>``), then the step's
+``env:`` (``<NAME>``); the CLI its flags, then the environment. An empty value is not set: the runner
+passes every input, an unset one as ''. Every option, its default and its parser live in run/options.py;
+every bad value raises ``ConfigError`` naming the option, the bad value and what is accepted.
+``python -m pmaction.run.config > docs/postmortem.schema.json`` writes the config file's JSON Schema.
 """
 
 from __future__ import annotations
@@ -79,17 +80,16 @@ def parse_config_file(text: str, path: str) -> dict[str, Any]:
 
 
 def build_config(inputs: Mapping[str, str], file_values: Mapping[str, Any] | None = None) -> Config:
-    """Combine inputs and config-file values into a validated Config."""
+    """Combine the inputs that are set and the config file's values into a validated Config.
+
+    ``inputs`` holds the inputs that are set, even to their default value: each wins over the file. The
+    adapters leave unset (empty) inputs out; an empty value given here is validated like any other."""
     raw: dict[str, Any] = dict(file_values or {})
     for key, value in inputs.items():
         option = OPTIONS.get(key)
         # Not a setting: the token, and names that are no input (ignored, as they always were).
-        if option is None or not option.is_input or option.secret or value is None:
-            continue
-        # An input left at its action.yml default does not override the file.
-        if key in raw and str(value).strip() == option.default:
-            continue
-        raw[key] = value
+        if option is not None and option.is_input and not option.secret and value is not None:
+            raw[key] = value
     return Config(**{key: OPTIONS[key].parse(key, value) for key, value in raw.items()})
 
 
@@ -101,7 +101,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _schema_property(option: Option) -> dict[str, Any]:
-    spec = {**option.schema, "description": f"{option.help} Default: {option.default_text}."}
+    spec = {**option.schema, "description": option.description}
     default = DEFAULTS[option.name]
     if default is not None:
         spec["default"] = _jsonable(default)

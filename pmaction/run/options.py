@@ -210,8 +210,11 @@ class Option:
     help: str  # one sentence: action.yml's description and the schema's
     where: Where
     schema: Mapping[str, Any] = field(default_factory=dict)  # JSON Schema of a value in the config file
-    # Only the token: it never enters Config or a log.
+    # Only the token: the runner fills it in (``${{ github.token }}``) and it never enters Config or a log.
     secret: bool = False
+    # What action.yml declares. Empty, so that an input the workflow does not set is told apart from one set
+    # to the default value: the runner passes every input, filled with this. The real default is ``default``.
+    runner_default: str = ""
     shown_default: str | None = None  # how the docs name the default, when ``default`` does not say it
 
     @property
@@ -223,8 +226,18 @@ class Option:
         return self.where in ("file", "both")
 
     @property
+    def env_var(self) -> str:
+        """The plain environment variable (a step's ``env:``, a shell) an input is also read from."""
+        return self.name.upper()
+
+    @property
     def default_text(self) -> str:
         return self.shown_default if self.shown_default is not None else str(self.default)
+
+    @property
+    def description(self) -> str:
+        """The help and the real default: action.yml's description, the schema's."""
+        return f"{self.help} Default: {self.default_text}."
 
 
 OPTIONS_LIST: tuple[Option, ...] = (
@@ -235,6 +248,7 @@ OPTIONS_LIST: tuple[Option, ...] = (
         "Token for the REST API and the wiki (needs issues: write and contents: write).",
         "input",
         secret=True,
+        runner_default="${{ github.token }}",
         shown_default="the job's token (github.token)",
     ),
     Option(
@@ -431,5 +445,22 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-# Inputs with the defaults action.yml declares: a meta-test keeps action.yml equal to this.
-INPUT_DEFAULTS: dict[str, str] = {option.name: str(option.default) for option in INPUT_OPTIONS}
+def action_defaults() -> dict[str, str]:
+    """What the runner passes as ``INPUT_<NAME>`` for an input the workflow does not set."""
+    return {option.name: option.runner_default for option in INPUT_OPTIONS}
+
+
+def given(value: str | None) -> str | None:
+    """An input's value, or None when it is not set: the runner passes an unset input as ''."""
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+def env_inputs(env: Mapping[str, str]) -> dict[str, str]:
+    """The inputs set as plain env vars (``REVIEW_AFTER=10 days``), empty ones left out.
+
+    Only the table's names are read, so the runner's ``GITHUB_*`` and ``RUNNER_*`` variables are never
+    taken for options; the one name among them is GITHUB_TOKEN, which is the token's on purpose."""
+    found = {option.name: given(env.get(option.env_var)) for option in INPUT_OPTIONS}
+    return {name: value for name, value in found.items() if value is not None}
