@@ -44,6 +44,7 @@ def api_settings(ctx: RunContext, config: Config) -> ApiSettings:
         seconds_between_writes=config.seconds_between_writes,
         request_timeout=config.request_timeout,
         max_wait_seconds=config.max_wait_seconds,
+        dry_run=config.dry_run,
     )
 
 

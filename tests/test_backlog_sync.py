@@ -327,3 +327,22 @@ def test_a_bad_review_after_names_the_input_and_the_forms_it_accepts(
     assert "N days, N weeks or N months" in message
     assert repr(value) in message
     assert writes(sb) == 0, write_log(sb)
+
+
+def test_a_dry_run_after_the_incident_was_renamed_lists_the_milestone_update_and_writes_nothing(
+    sandbox: SandboxFactory,
+) -> None:
+    sb = sandbox(scenario())
+    run_sync(sb, 12)
+    Person(sb, "alice_pat").edit_issue(12, title="Primary DB failover took 40 minutes (disk full)")
+    sb.clear_requests()
+
+    run = run_sync(sb, 12, dry_run="true")
+
+    assert writes(sb) == 0, write_log(sb)
+    [milestone] = sb.repo_state()["milestones"]
+    assert milestone["title"] == "Post-mortem review: #12 DB outage: primary failover took 40 minutes"
+    assert (
+        f"would update review milestone {milestone['number']}: "
+        "title 'Post-mortem review: #12 Primary DB failover took 40 minutes (disk full)', owners none"
+    ) in run.result.done

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from pmaction.errors import PmactionError
 from pmaction.github.data import BOT_LOGIN, TRUSTED_ASSOCIATIONS
+from pmaction.github.recorder import report_planned
 from pmaction.review.milestone import Review, list_reviews
 from pmaction.run.session import Session
 from pmaction.text.markers import Reminder, parse_reminders, reminder_marker
@@ -182,11 +183,15 @@ def nag(session: Session, number: int | None) -> None:
                 items = _open_items(session, review) if review.open_issues else []
                 people = _people(_incident_owners(session, review), items)
                 body = render_reminder(status, kind, now=now, people=people, open_items=items)
-                if config.dry_run:
-                    reporter.info(f"dry run: would comment on #{review.incident}:\n{body}")
-                    result.done.append(f"would post a '{kind}' reminder on #{review.incident}")
+                posted = github.create_comment(
+                    review.incident,
+                    body,
+                    action=f"comment on incident #{review.incident}",
+                    planned=f"would post a '{kind}' reminder on #{review.incident}",
+                )
+                report_planned(github.take_planned(), reporter, result.done)
+                if posted is None:  # a dry run
                     continue
-                github.create_comment(review.incident, body, action=f"comment on incident #{review.incident}")
             except PmactionError as exc:
                 result.fail(str(exc))
                 continue

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from pmaction.errors import ConfigError, PmactionError
 from pmaction.github.data import BOT_LOGIN, Comment, Repo
+from pmaction.github.recorder import report_planned
 from pmaction.guard.scan import Finding, guard_message, redact, scan
 from pmaction.incident.model import Incident
 from pmaction.incident.severity import severity, severity_label
@@ -217,7 +218,6 @@ def sync(session: Session, number: int | None) -> None:
             start=start.astimezone(tz).date(),
             review_after=config.review_after,
             page_url=None,
-            dry_run=config.dry_run,
             existing=reviews,
             owners=issue.assignees,
         ),
@@ -244,8 +244,6 @@ def sync(session: Session, number: int | None) -> None:
         result.done.append(
             f"created review milestone [{review.title}]({review.html_url}), due {review.due_on}"
         )
-    elif review.planned and config.dry_run:
-        result.done.append(f"would create review milestone '{review.title}', due {review.due_on}")
 
     # 2. Action items in the issue body.
     body_items = parse_action_items(issue.body, origin="body", taxonomy=config.type_taxonomy)
@@ -261,7 +259,6 @@ def sync(session: Session, number: int | None) -> None:
         severity_label=severity_label(issue.labels),
         milestone=state.milestone_number,
         backlog=Backlog(),  # filled by load_backlog() only when items need it
-        dry_run=config.dry_run,
     )
     if state.milestone_number is not None:
         writer.expected_in_milestone = review.open_issues + review.closed_issues
@@ -279,8 +276,6 @@ def sync(session: Session, number: int | None) -> None:
         backlog_loaded = True
         if not review_has_issues:
             return  # GitHub's own count says the milestone holds no issue yet: nothing to list
-        if state.milestone_number is None and config.dry_run:
-            return
         writer.backlog = list_backlog(
             session.github, incident=number, label=config.action_label, milestone=state.milestone_number
         )
@@ -326,10 +321,7 @@ def sync(session: Session, number: int | None) -> None:
     result.outputs["created_issues"] = json.dumps(created_numbers)
     for made in writer.created:
         result.done.append(f"created backlog issue #{made.number} {made.title}")
-    for name in writer.planned_labels:
-        result.done.append(f"would create label '{name}'")
-    for title in writer.planned:
-        result.done.append(f"would create backlog issue '{title}'")
+    report_planned(session.github.take_planned(), reporter, result.done)  # a dry run's writes
     result.summary.insert(0, _summary(state, tz))
     # Every step ran that could; now say what did not, in one line each, and fail the run.
     if writer.blocked is not None and writer.blocked not in failures:
@@ -551,9 +543,6 @@ def _update_issue_body(
 ) -> None:
     if not any(d.action in ("annotate", "tick", "untick") for d in decisions):
         return
-    if session.config.dry_run:
-        session.result.done.append(f"would link {len(decisions)} action item(s) in the issue body")
-        return
     body = session.github.issue(number, action=f"re-read issue #{number} before editing its body").body
     # Items are located by their raw line, so re-parse the fresh body and map decisions onto it.
     agreed = parse_action_items(body, origin="body", taxonomy=session.config.type_taxonomy).agreed
@@ -572,10 +561,13 @@ def _update_issue_body(
             title="pmaction: action items",
         )
         return
-    if new_body != body:
-        session.github.edit_issue(
-            number, body=new_body, action=f"link action items in the body of issue #{number}"
-        )
+    linked = new_body != body and session.github.edit_issue(
+        number,
+        body=new_body,
+        action=f"link action items in the body of issue #{number}",
+        planned=f"would link {len(decisions)} action item(s) in the issue body",
+    )
+    if linked:
         session.result.done.append(f"linked action items in the body of #{number}")
 
 
@@ -599,20 +591,21 @@ def _upsert_status(session: Session, state: SyncState, writer: BacklogWriter) ->
     full_name = state.repo.full_name
     ours = find_status_comments(state.incident.comments, full_name, issue.number)
     existing = ours[0] if ours else None
-    if len(ours) > 1 and not session.config.dry_run:
+    if len(ours) > 1:
         _delete_extra_status(session, ours)  # two racing runs each made one: free to spot, already read
     if existing is not None and existing.body == body:
         return  # checked first, so a dry run of an up-to-date incident plans nothing
-    if session.config.dry_run:
-        session.result.done.append("would " + ("update" if existing else "create") + " the status comment")
-        return
     if existing is not None:
-        session.github.edit_comment(existing.id, body)
-        session.result.done.append(f"updated the status comment on #{issue.number}")
-    else:
-        session.github.create_comment(
-            issue.number, body, action=f"create the status comment on #{issue.number}"
-        )
+        if session.github.edit_comment(existing.id, body, planned="would update the status comment"):
+            session.result.done.append(f"updated the status comment on #{issue.number}")
+        return
+    made = session.github.create_comment(
+        issue.number,
+        body,
+        action=f"create the status comment on #{issue.number}",
+        planned="would create the status comment",
+    )
+    if made is not None:
         session.result.done.append(f"created the status comment on #{issue.number}")
         if state.raced or writer.raced:
             # The other run may have posted one too: read the comments again (one request per 100
@@ -628,7 +621,9 @@ def _delete_extra_status(session: Session, ours: list[Comment]) -> None:
     for extra in ours[1:]:
         if extra.author != keep.author:
             continue
-        if not session.github.delete_comment(extra.id):  # only comments read in this run: no extra GET
+        planned = f"would delete duplicate status comment {extra.id} left by a concurrent run"
+        # Only comments read in this run: no extra GET.
+        if not session.github.delete_comment(extra.id, planned=planned):
             continue
         session.result.done.append(f"deleted duplicate status comment {extra.id} left by a concurrent run")
 

@@ -3,6 +3,8 @@
 Everything it takes and returns is plain data from ``pmaction.github.data`` (numbers, strings, those
 dataclasses): no PyGithub object leaves this package. Every failure becomes a ``PmactionError`` whose
 message names the fix (``pmaction.github.errors``), through the one ``call`` every request goes through.
+In a dry run every write is recorded instead of sent (``pmaction.github.recorder``): the write methods
+then return None (or False) where they would return what GitHub made.
 Retrying and the PyGithub client are in ``pmaction.github.retry``, conversions in ``pmaction.github.convert``.
 """
 
@@ -29,6 +31,7 @@ from pmaction.github.convert import (
 )
 from pmaction.github.data import Comment, Issue, IssueEvent, Milestone, Repo
 from pmaction.github.errors import Gone, NotFound, Refused, call
+from pmaction.github.recorder import PlannedWrite, WriteRecorder
 from pmaction.github.retry import build_client
 from pmaction.github.settings import ApiSettings
 
@@ -48,8 +51,13 @@ class GitHub:
         self.full_name = full_name
         self._client = build_client(settings)
         self._repo = self._client.get_repo(full_name)  # lazy: no request
+        self.recorder = WriteRecorder(dry_run=settings.dry_run)
         self._issue_objects: dict[int, GhIssue] = {}
         self._comment_objects: dict[int, IssueComment] = {}
+
+    def take_planned(self) -> list[PlannedWrite]:
+        """The writes a dry run recorded since the last call (none in a real run)."""
+        return self.recorder.take()
 
     def _issue_object(self, number: int) -> GhIssue:
         """The issue's PyGithub object: the one read or made in this run, else a lazy one (no request)."""
@@ -163,6 +171,8 @@ class GitHub:
     # --- writes ----------------------------------------------------------------------------------
 
     def create_label(self, name: str, color: str, description: str) -> None:
+        if self.recorder.holds(f"would create label '{name}'"):
+            return
         try:
             call(
                 f"create label {name!r}",
@@ -183,8 +193,12 @@ class GitHub:
                 self.create_label(name, color, description)
                 existing[name.lower()] = name
 
-    def create_milestone(self, *, title: str, description: str, due: date, action: str) -> Milestone:
+    def create_milestone(
+        self, *, title: str, description: str, due: date, action: str, planned: str
+    ) -> Milestone | None:
         """A new open milestone. A title that exists already raises ``Refused`` with ``already_exists``."""
+        if self.recorder.holds(planned):
+            return None
         return call(
             action,
             lambda: milestone_from_payload(
@@ -197,8 +211,12 @@ class GitHub:
             area="milestones",
         )
 
-    def edit_milestone(self, number: int, *, title: str, description: str, action: str) -> Milestone:
+    def edit_milestone(
+        self, number: int, *, title: str, description: str, action: str, planned: str
+    ) -> Milestone | None:
         """Set a milestone's title and description; returns the milestone as GitHub answered."""
+        if self.recorder.holds(planned):
+            return None
 
         def send() -> Milestone:
             # PyGithub's Milestone.edit keeps the answer out of raw_data: ask the requester for the JSON.
@@ -220,8 +238,11 @@ class GitHub:
         assignees: Sequence[str] = (),
         milestone: int | None = None,
         action: str,
-    ) -> tuple[Issue, Milestone | None]:
+        planned: str,
+    ) -> tuple[Issue, Milestone | None] | None:
         """A new issue, and its milestone as the answer describes it (with GitHub's fresh issue counts)."""
+        if self.recorder.holds(planned, f"would create the issue '{title}':\n{body}"):
+            return None
         kwargs: dict[str, Any] = {"title": title, "body": body, "labels": list(labels)}
         if assignees:
             kwargs["assignees"] = list(assignees)
@@ -238,8 +259,10 @@ class GitHub:
 
         return call(action, send)
 
-    def create_comment(self, number: int, body: str, *, action: str) -> int:
+    def create_comment(self, number: int, body: str, *, action: str, planned: str) -> int | None:
         """Comment on an issue; returns the new comment's id."""
+        if self.recorder.holds(planned, f"would comment on #{number}:\n{body}"):
+            return None
 
         def send() -> int:
             gh_comment = self._issue_object(number).create_comment(body)
@@ -254,17 +277,24 @@ class GitHub:
         number: int,
         *,
         action: str,
+        planned: str,
         body: str | None = None,
         state: str | None = None,
         state_reason: str | None = None,
-    ) -> None:
-        """PATCH an issue's body, state or state reason (absolute values: safe to repeat)."""
+    ) -> bool:
+        """PATCH an issue's body, state or state reason (absolute values: safe to repeat); False when only
+        planned."""
+        if self.recorder.holds(planned):
+            return False
         given = {"body": body, "state": state, "state_reason": state_reason}
         fields: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
         call(action, lambda: self._issue_object(number).edit(**fields))
+        return True
 
-    def edit_comment(self, comment_id: int, body: str) -> None:
-        """Edit a comment read earlier in this run (no extra GET)."""
+    def edit_comment(self, comment_id: int, body: str, *, planned: str) -> bool:
+        """Edit a comment read earlier in this run (no extra GET); False when only planned."""
+        if self.recorder.holds(planned):
+            return False
         comment = self._comment_objects.get(comment_id)
 
         def send() -> None:
@@ -273,12 +303,13 @@ class GitHub:
             comment.edit(body)
 
         call(f"update comment {comment_id}", send)
+        return True
 
-    def delete_comment(self, comment_id: int) -> bool:
-        """Delete a comment read earlier in this run; False when it was not read here. A 404 means another
-        run deleted it already, which is the state we wanted."""
+    def delete_comment(self, comment_id: int, *, planned: str) -> bool:
+        """Delete a comment read earlier in this run; False when it was not read here, or only planned. A 404
+        means another run deleted it already, which is the state we wanted."""
         comment = self._comment_objects.get(comment_id)
-        if comment is None:
+        if comment is None or self.recorder.holds(planned):
             return False
         with contextlib.suppress(NotFound):
             call(f"delete comment {comment_id}", comment.delete)

@@ -16,3 +16,5 @@ class ApiSettings:
     retries: int = 5
     # Exponential backoff between retries of 5xx answers and dropped connections: 0, 2f, 4f, 8f... s.
     backoff_factor: float = 0.5
+    # Answer reads, record writes instead of sending them (pmaction.github.recorder).
+    dry_run: bool = False

@@ -151,17 +151,15 @@ class BacklogWriter:
     severity_label: str | None
     milestone: int | None  # the review milestone's number, once it exists
     backlog: Backlog
-    dry_run: bool = False
     created: list[BacklogIssue] = field(default_factory=list)
-    planned: list[str] = field(default_factory=list)
     # Set when creating failed (or cannot be done safely): no further issue is created in this run.
     blocked: PmactionError | None = None
-    planned_labels: list[str] = field(default_factory=list)
     # Issues the milestone held when this run listed it: more after our own create means a racing run.
     expected_in_milestone: int | None = None
     raced: bool = False
     duplicates: dict[int, int] = field(default_factory=dict)  # our duplicate -> the original, closed
     _checked: set[int] = field(default_factory=set)
+    _planned: set[str] = field(default_factory=set)  # keys of items a dry run planned an issue for
     _assignable: dict[str, bool] = field(default_factory=dict)
     _labels: dict[str, str] | None = None
 
@@ -181,18 +179,9 @@ class BacklogWriter:
         """The issue number for a new agreed item: existing (by key) or freshly created."""
         if item.key in self.backlog.by_key:
             return self.backlog.by_key[item.key].number
+        if item.key in self._planned:
+            return None  # a dry run planned its issue already (the same item in the body and the page)
         title = backlog_title(item)
-        if self.dry_run:
-            if title not in self.planned:
-                self.planned.append(title)
-                # Reading the labels is allowed in a dry run: it tells which ones the run would create.
-                if self._labels is None:
-                    self._labels = self.github.labels()
-                labels = backlog_labels(item, base_label=self.base_label, severity_label=self.severity_label)
-                for name in labels:
-                    if name.lower() not in self._labels and name not in self.planned_labels:
-                        self.planned_labels.append(name)
-            return None
         owners = [owner for owner in item.owners]
         assignees = [owner for owner in owners if self.assignable(owner)]
         unassignable = [owner for owner in owners if owner not in assignees]
@@ -212,14 +201,19 @@ class BacklogWriter:
             full_name=self.github.full_name,
             unassignable=unassignable,
         )
-        issue, in_milestone = self.github.create_issue(
+        answer = self.github.create_issue(
             title=title,
             body=body,
             labels=labels,
             assignees=assignees,
             milestone=self.milestone,
             action=f"create the backlog issue '{title}'",
+            planned=f"would create backlog issue '{title}'",
         )
+        if answer is None:  # a dry run: planned, not made
+            self._planned.add(item.key)
+            return None
+        issue, in_milestone = answer
         made = BacklogIssue(issue.number, "open", item.key, title, issue.html_url)
         self.backlog.add(made)
         self.created.append(made)
@@ -248,13 +242,21 @@ class BacklogWriter:
             if original is None or original.number >= made.number:
                 continue  # ours is the first: the other run closes its own
             step = f"close #{made.number}, a duplicate of #{original.number} made by a concurrent run"
+            # Only issues this run made get here, so a dry run (which makes none) never does.
             self.github.create_comment(
                 made.number,
                 f"Duplicate of #{original.number}: two pmaction runs created this action item at the "
                 "same time; the older issue is the one to track.",
                 action=step,
+                planned=f"would comment on #{made.number} that it duplicates #{original.number}",
             )
-            self.github.edit_issue(made.number, state="closed", state_reason="duplicate", action=step)
+            self.github.edit_issue(
+                made.number,
+                state="closed",
+                state_reason="duplicate",
+                action=step,
+                planned=f"would close #{made.number} as a duplicate of #{original.number}",
+            )
             self.created.remove(made)
             self.duplicates[made.number] = original.number
             self.reporter.notice(

@@ -38,7 +38,7 @@ class Review:
     open_issues: int
     closed_issues: int
     incident: int
-    planned: bool = False  # dry run: not created
+    planned: bool = False  # not created (a dry run, or creating it failed)
     owners: tuple[str, ...] | None = None  # the incident's assignees as of the last sync (None: not recorded)
     description: str = ""
     adopted: bool = False  # a concurrent run created it while this one tried to: a race is under way
@@ -91,7 +91,6 @@ def ensure_review(
     start: date,
     review_after: str,
     page_url: str | None,
-    dry_run: bool,
     existing: dict[int, Review] | None = None,
     owners: Sequence[str] = (),
 ) -> tuple[Review, bool]:
@@ -102,7 +101,7 @@ def ensure_review(
         review = reviews[incident]
         renamed = review.title != title
         reassigned = review.owners != tuple(owners)
-        if (renamed or reassigned) and not dry_run and review.state == "open":
+        if (renamed or reassigned) and review.state == "open":
             # Follow a renamed incident so the milestone list stays readable, and record who owns the
             # incident so the nag can mention them without reading the issue: one PATCH, only on change.
             # A refused title (422: one like it exists) keeps the old one; the run goes on.
@@ -112,11 +111,11 @@ def ensure_review(
                     title=title,
                     description=with_owners(review.description, owners),
                     action=f"update milestone {review.number}",
+                    planned=f"would update review milestone {review.number}: title '{title}', owners "
+                    + (", ".join(f"@{login}" for login in owners) or "none"),
                 )
         return review, False
     due = review_due(start, review_after)
-    if dry_run:
-        return Review(0, title, "", due, "open", 0, 0, incident, planned=True), False
     description = milestone_description(
         full_name=github.full_name,
         incident=incident,
@@ -125,12 +124,17 @@ def ensure_review(
         owners=owners,
     )
     action = f"create the review milestone {title!r}"
+    planned = f"would create review milestone '{title}', due {due}"
     try:
-        made = github.create_milestone(title=title, description=description, due=due, action=action)
+        made = github.create_milestone(
+            title=title, description=description, due=due, action=action, planned=planned
+        )
     except Refused as exc:
         again = list_reviews(github) if exc.already_exists else {}
         if incident in again:
             # A concurrent run created it a moment ago: adopt theirs.
             return replace(again[incident], adopted=True), False
         raise
+    if made is None:  # a dry run: only planned
+        return Review(0, title, "", due, "open", 0, 0, incident, planned=True), False
     return review_from(made, incident), True
