@@ -16,6 +16,7 @@ from helpers import (
     run_event,
     run_sync,
     scenario,
+    status_comments,
     write_log,
     writes,
 )
@@ -346,3 +347,19 @@ def test_a_dry_run_after_the_incident_was_renamed_lists_the_milestone_update_and
         f"would update review milestone {milestone['number']}: "
         "title 'Post-mortem review: #12 Primary DB failover took 40 minutes (disk full)', owners none"
     ) in run.result.done
+
+
+def test_a_rename_shows_the_new_review_title_in_the_same_run_and_the_next_run_writes_nothing(
+    sandbox: SandboxFactory,
+) -> None:
+    sb = sandbox(scenario())
+    run_sync(sb, 12)
+    Person(sb, "alice_pat").edit_issue(12, title="Primary DB failover took 40 minutes (disk full)")
+
+    run_sync(sb, 12)
+
+    [status] = status_comments(sb)
+    assert "[Post-mortem review: #12 Primary DB failover took 40 minutes (disk full)](" in status["body"]
+    sb.clear_requests()
+    run_sync(sb, 12)
+    assert writes(sb) == 0, write_log(sb)

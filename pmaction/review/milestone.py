@@ -106,7 +106,7 @@ def ensure_review(
             # incident so the nag can mention them without reading the issue: one PATCH, only on change.
             # A refused title (422: one like it exists) keeps the old one; the run goes on.
             with contextlib.suppress(Refused):
-                github.edit_milestone(
+                updated = github.edit_milestone(
                     review.number,
                     title=title,
                     description=with_owners(review.description, owners),
@@ -114,6 +114,8 @@ def ensure_review(
                     planned=f"would update review milestone {review.number}: title '{title}', owners "
                     + (", ".join(f"@{login}" for login in owners) or "none"),
                 )
+                if updated is not None:  # the page and status comment show the new title at once
+                    review = review_from(updated, incident)
         return review, False
     due = review_due(start, review_after)
     description = milestone_description(
