@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from pmaction.commands.nag import (
+from pmaction.github.data import Comment
+from pmaction.review.milestone import Review
+from pmaction.review.nag import (
     OpenItem,
     classify,
+    due_now,
     needs_reminder,
+    overdue_reviews_json,
+    people_to_mention,
+    reminder_cost,
+    reminders_by_review,
     render_reminder,
     render_summary,
+    statuses_of,
 )
-from pmaction.review.milestone import Review
-from pmaction.text.markers import Reminder, parse_reminders
+from pmaction.text.markers import Reminder, parse_reminders, reminder_marker
 
 NOW = datetime(2026, 5, 10, 9, 0, tzinfo=UTC)
 
@@ -81,3 +90,57 @@ def test_the_summary_table_lists_every_open_review() -> None:
     )
     assert "on time" in table
     assert "No open post-mortem reviews" in render_summary([], NOW.date())
+
+
+def test_a_reminder_costs_its_comment_its_item_pages_and_the_incident_read_when_owners_are_unknown() -> None:
+    recorded = replace(review(date(2026, 5, 1), open_issues=0), owners=("alice",))
+    assert reminder_cost(recorded) == 1
+    assert reminder_cost(replace(recorded, open_issues=150)) == 3
+    assert reminder_cost(replace(recorded, owners=None)) == 2
+
+
+def test_only_reminders_written_by_pmaction_or_the_team_count() -> None:
+    def comment(author: str, association: str, *, bot: bool = False) -> Comment:
+        body = f"Review overdue\n\n{reminder_marker(7, 'overdue', NOW)}\n"
+        return Comment(1, author, association, NOW, NOW, body, "http://x/c", author_is_bot=bot)
+
+    ours = [comment("github-actions[bot]", "NONE", bot=True), comment("alice", "MEMBER")]
+    outsider = comment("mallory", "NONE")
+
+    assert reminders_by_review([*ours, outsider]) == {7: [Reminder(7, "overdue", NOW)] * 2}
+    assert reminders_by_review([outsider]) == {}
+
+
+def test_due_now_keeps_the_order_and_skips_reviews_reminded_already() -> None:
+    soon = classify(replace(review(date(2026, 5, 12)), number=8), NOW.date(), 7)
+    overdue = classify(review(date(2026, 5, 1)), NOW.date(), 7)
+    reminded = {8: [Reminder(8, "soon", NOW - timedelta(days=1))]}
+
+    assert due_now([overdue, soon], {}, NOW, 7) == [(overdue, "overdue"), (soon, "soon")]
+    assert due_now([overdue, soon], reminded, NOW, 7) == [(overdue, "overdue")]
+
+
+def test_people_to_mention_are_the_incidents_then_the_items_owners_once_and_never_a_bot() -> None:
+    items = [OpenItem(14, "Alarm", ("bob", "alice")), OpenItem(15, "Runbook", ("dependabot[bot]", "carol"))]
+    assert people_to_mention(("alice",), items) == ["alice", "bob", "carol"]
+
+
+def test_statuses_are_soonest_first_and_the_overdue_output_lists_only_overdue_reviews() -> None:
+    later = replace(review(date(2026, 6, 1)), number=9, incident=13)
+    undated = replace(review(None), number=10, incident=14)
+    overdue = review(date(2026, 5, 1))
+
+    statuses = statuses_of([undated, later, overdue], NOW.date(), 7)
+
+    assert [s.review.number for s in statuses] == [7, 9, 10]
+    assert json.loads(overdue_reviews_json(statuses)) == [
+        {
+            "incident": 12,
+            "milestone": 7,
+            "due_on": "2026-05-01",
+            "days_overdue": 9,
+            "closed_items": 2,
+            "total_items": 5,
+            "url": "http://x/milestone/7",
+        }
+    ]
