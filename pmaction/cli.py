@@ -83,15 +83,15 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run_p.add_argument("--issue", type=int, help="incident issue number (sync)")
     run_p.add_argument(
         "--api-url",
-        default=os.environ.get("GITHUB_API_URL", "https://api.github.com"),
+        default=os.environ.get("GITHUB_API_URL") or None,
         help="REST API base URL (default: $GITHUB_API_URL, else https://api.github.com); on GitHub "
         "Enterprise Server https://HOST/api/v3",
     )
     run_p.add_argument(
         "--server-url",
-        default=os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
-        help="web and wiki base URL (default: $GITHUB_SERVER_URL, else https://github.com); on GitHub "
-        "Enterprise Server https://HOST",
+        default=os.environ.get("GITHUB_SERVER_URL") or None,
+        help="web and wiki base URL (default: $GITHUB_SERVER_URL, else derived from --api-url: "
+        "https://github.com, or https://HOST for https://HOST/api/v3)",
     )
     run_p.add_argument("--token-env", default="GITHUB_TOKEN", help="environment variable holding the token")
     run_p.add_argument("--dry-run", action="store_true", help="print planned writes; write nothing")
@@ -108,6 +108,26 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=[],
         metavar="INPUT=VALUE",
         help=f"any action input except the token: {', '.join(SETTABLE)}",
+    )
+
+
+GITHUB_API = "https://api.github.com"
+GHES_API_SUFFIX = "/api/v3"
+
+
+def endpoints(api_url: str | None, server_url: str | None) -> tuple[str, str]:
+    """(API URL, server URL): the server URL derived from the API URL when not given, so a GitHub
+    Enterprise Server token never goes to github.com with the wiki push."""
+    api = (api_url or GITHUB_API).strip().rstrip("/")
+    if server_url:
+        return api, server_url.strip().rstrip("/")
+    if api == GITHUB_API:
+        return api, "https://github.com"
+    if api.endswith(GHES_API_SUFFIX):
+        return api, api.removesuffix(GHES_API_SUFFIX)
+    raise UsageError(
+        f"--api-url {api}: GitHub Enterprise Server's REST API is at https://HOST{GHES_API_SUFFIX}; "
+        "pass that, or give the web and wiki host with --server-url"
     )
 
 
@@ -175,7 +195,7 @@ def _report(result: Result, token_env: str) -> None:
     for name, value in result.outputs.items():
         print(f"{name}={value}")
     summary = result.summary_markdown()
-    if summary:
+    if summary and result.command != "skip":  # a skipped run's reason was just printed as a notice
         print(summary)
     for message in result.failed:
         print(f"error: {in_cli_words(message, token_env)}", file=sys.stderr)
@@ -183,15 +203,16 @@ def _report(result: Result, token_env: str) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     token = os.environ.get(args.token_env, "").strip()
-    ctx = RunContext(
-        repo=args.repo,
-        api_url=args.api_url.rstrip("/"),
-        server_url=args.server_url.rstrip("/"),
-        token=token,
-        event=Event("cli", {}),
-        workspace=args.workspace,
-    )
     try:
+        api_url, server_url = endpoints(args.api_url, args.server_url)
+        ctx = RunContext(
+            repo=args.repo,
+            api_url=api_url,
+            server_url=server_url,
+            token=token,
+            event=Event("cli", {}),
+            workspace=args.workspace,
+        )
         inputs = cli_inputs(args, os.environ)
         if not token:
             print(
@@ -218,8 +239,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cmd == "run":
         return _run(args)
     if args.cmd == "demo":
-        from pmaction.demo import run_demo
-
+        try:
+            from pmaction.demo import run_demo
+        except ModuleNotFoundError:
+            # The runtime image leaves the sandbox out (.dockerignore): say where the demo lives.
+            print(
+                "error: pmaction demo needs the sandbox, which the action's image leaves out: "
+                "run it from a checkout (pip install -e . && pmaction demo)",
+                file=sys.stderr,
+            )
+            return 2
         return run_demo(args.out, latency_ms=args.latency_ms)
     return 2
 

@@ -190,6 +190,7 @@ def sync(session: Session, number: int | None) -> None:
     if config.incident_label.lower() not in {label.lower() for label in issue.labels}:
         reporter.notice(f"#{number} has no '{config.incident_label}' label: nothing to do")
         result.summary.append(f"#{number} has no `{config.incident_label}` label: nothing to do.")
+        result.command = "skip"
         return
     tz = config.tz
     timeline = _timeline(session, incident)
