@@ -1,4 +1,5 @@
-"""Check HTTP exchanges against GitHub's published REST description (the committed subset).
+"""Check HTTP exchanges against GitHub's published REST description and Slack's published Web API
+description (the committed subsets).
 
 The sandbox is only useful if it answers the way api.github.com answers, and pmaction is only correct if
 what it sends is what GitHub accepts. Both sides are checked here with openapi-core against
@@ -14,6 +15,15 @@ What is skipped, on purpose:
   them, so there is nothing to hold the sandbox to;
 - dropped connections (status None in the log) and git smart-HTTP traffic (kind "git");
 - authentication: the subset has no security schemes (GitHub's description does not declare them).
+
+Slack exchanges (log kind "slack", under /slack/api/) are held to `openapi/slack-web-subset.json` (cut from
+slackapi/slack-api-specs by scripts/extract_slack_subset.py, converted to OpenAPI 3.1, patches listed in its
+`info.x-pmaction-patches`), with Slack's own reading of it:
+- every method is described as GET with query arguments, and Slack takes the same arguments as a POST form or
+  JSON body (slack_sdk always POSTs a form): the arguments of either are checked as the GET's query;
+- Slack files its error answers (HTTP 200, `{"ok": false, ...}`) under `default`: an `ok: false` body is
+  checked against `default`, an `ok: true` one against `200`, a 429 (rate limited) against `default`; other
+  statuses (a fault-injected 5xx) are not described and not checked.
 """
 
 from __future__ import annotations
@@ -28,6 +38,10 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
 SUBSET_PATH = Path(__file__).resolve().parent / "openapi" / "github-rest-subset.json"
+SLACK_SUBSET_PATH = Path(__file__).resolve().parent / "openapi" / "slack-web-subset.json"
+SLACK_PREFIX = "/slack/api"
+# openapi-core picks `default` for any status an operation does not list; Slack's errors are HTTP 200.
+_SLACK_DEFAULT_STATUS = 599
 _HOST = "http://127.0.0.1"
 # GitHub's pagination links use /repositories/{id}/...; the operation (and so the schema) is the same.
 _BY_ID = re.compile(r"^/repositories/\d+(?=/|$)")
@@ -223,15 +237,106 @@ def validate_exchange(
         raise ConformanceError(f"{where} -> {status} response: {describe(exc)}") from exc
 
 
+# ---- Slack ------------------------------------------------------------------------------------------------
+
+
+@cache
+def load_slack_subset() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SLACK_SUBSET_PATH.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def _slack_openapi() -> Any:
+    from openapi_core import OpenAPI
+    from openapi_core.configurations import Config
+
+    return OpenAPI.from_dict(load_slack_subset(), config=Config(spec_validator_cls=None))
+
+
+def _argument(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def validate_slack_exchange(
+    method: str,
+    url_path: str,
+    query: str,
+    request_headers: Mapping[str, str],
+    body_arguments: Mapping[str, Any] | None,
+    status: int,
+    response_headers: Mapping[str, str],
+    response_body: bytes | None,
+) -> None:
+    """Raise ConformanceError unless a Web API call and its answer fit Slack's description (see the module
+    docstring for how Slack's POST bodies and `ok: false` answers are read).
+
+    `url_path` is the server path (/slack/api/conversations.history); `body_arguments` the POST body's
+    arguments (form fields or a JSON object), None for none.
+    """
+    from openapi_core.datatypes import RequestParameters
+    from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+    where = f"{method.upper()} {url_path}"
+    if not url_path.startswith(SLACK_PREFIX + "/"):
+        raise ConformanceError(f"{where}: not under the Slack prefix {SLACK_PREFIX}/")
+    template = url_path[len(SLACK_PREFIX) :]
+    if template not in load_slack_subset()["paths"]:
+        raise ConformanceError(f"{where}: no such method in the pinned Slack description subset")
+    if method.upper() not in ("GET", "POST"):
+        raise ConformanceError(f"{where}: Slack's methods take GET or POST")
+    arguments = parse_qsl(query, keep_blank_values=True)
+    arguments += [(k, _argument(v)) for k, v in (body_arguments or {}).items() if v is not None]
+    headers = Headers(list(request_headers.items()))
+    request = _Request(
+        host_url=_HOST,
+        path=url_path,
+        path_pattern=SLACK_PREFIX + template,
+        method="get",
+        body=None,
+        content_type="",
+        parameters=RequestParameters(query=ImmutableMultiDict(arguments), header=headers, path={}),
+    )
+    openapi = _slack_openapi()
+    try:
+        openapi.validate_request(request)
+    except Exception as exc:
+        raise ConformanceError(f"{where} request: {describe(exc)}") from exc
+
+    if status not in (200, 429):
+        return
+    checked_as = status
+    if status == 200:
+        try:
+            ok = json.loads(response_body or b"null").get("ok")
+        except (ValueError, AttributeError) as exc:
+            raise ConformanceError(f"{where} -> {status}: the answer is not a JSON object") from exc
+        checked_as = 200 if ok is True else _SLACK_DEFAULT_STATUS
+    answer_headers = Headers(list(response_headers.items()))
+    content_type = (answer_headers.get("Content-Type") or "application/json").lower()
+    response = _Response(checked_as, response_body or None, answer_headers, content_type)
+    try:
+        openapi.validate_response(request, response)
+    except Exception as exc:
+        label = status if checked_as == status else f"{status} (ok: false)"
+        raise ConformanceError(f"{where} -> {label} response: {describe(exc)}") from exc
+
+
 def _encode(body: Any) -> bytes | None:
     return None if body is None else json.dumps(body).encode()
 
 
 def validate_log(entries: Iterable[Mapping[str, Any]], *, prefix: str = "/api/v3") -> list[str]:
-    """Check every REST entry of a sandbox request log (GET /_sandbox/requests?bodies=1); return problems.
+    """Check every REST and Slack entry of a sandbox request log (GET /_sandbox/requests?bodies=1); return
+    problems.
 
     Entries need method, path, query (dict or string), status, request/response headers and bodies (parsed
-    JSON or null). Git traffic and dropped connections (status None) are skipped.
+    JSON or null; a Slack entry's request body is its POST arguments). Git traffic and dropped connections
+    (status None) are skipped.
     """
     problems = []
     for entry in entries:
@@ -241,6 +346,18 @@ def validate_log(entries: Iterable[Mapping[str, Any]], *, prefix: str = "/api/v3
         if isinstance(query, Mapping):
             query = urlencode(list(query.items()))
         try:
+            if entry.get("kind") == "slack":
+                validate_slack_exchange(
+                    entry["method"],
+                    entry["path"],
+                    query,
+                    entry.get("request_headers") or {},
+                    entry.get("request_body"),
+                    int(entry["status"]),
+                    entry.get("response_headers") or {},
+                    _encode(entry.get("response_body")),
+                )
+                continue
             validate_exchange(
                 entry["method"],
                 entry["path"],
