@@ -53,6 +53,12 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "/repos/{owner}/{repo}/assignees/{assignee}": ("get",),
     "/repos/{owner}/{repo}/contents/{path}": ("get",),
     "/rate_limit": ("get",),
+    # What changed in the repository around an incident: deployments, releases, merged pulls, workflow runs.
+    "/repos/{owner}/{repo}/deployments": ("get",),
+    "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses": ("get",),
+    "/repos/{owner}/{repo}/releases": ("get",),
+    "/repos/{owner}/{repo}/pulls": ("get",),
+    "/repos/{owner}/{repo}/actions/runs": ("get",),
 }
 
 # Keys that carry prose or tooling metadata only; validation never reads them.
@@ -260,10 +266,34 @@ def _patch_issue_labels_array(spec: dict[str, Any]) -> str:
     return "POST/PUT /repos/{owner}/{repo}/issues/{issue_number}/labels: accept a bare array of names"
 
 
+def _patch_created_range(spec: dict[str, Any]) -> str:
+    # GET .../actions/runs `created`: the prose says "created within the given date-time range" with GitHub's
+    # search syntax (`>=2026-03-01T00:00:00Z`, `2026-03-01..2026-03-02`), and api.github.com takes those, but
+    # the schema says `format: date-time`, which only a single timestamp satisfies.
+    schema = spec["components"]["parameters"]["created"]["schema"]
+    if schema.get("format") != "date-time":
+        raise LookupError("the created parameter is no longer format: date-time")
+    del schema["format"]
+    return "GET /repos/{owner}/{repo}/actions/runs created: a search date range, not one date-time"
+
+
+def _patch_pull_label_description(spec: dict[str, Any]) -> str:
+    # pull-request-simple spells its labels inline with `description: string`, while the `label` schema (and
+    # api.github.com, in a pull request's labels too) has a label without a description as `null`.
+    labels = spec["components"]["schemas"]["pull-request-simple"]["properties"]["labels"]["items"]
+    description = labels["properties"]["description"]
+    if description.get("nullable") or description.get("type") != "string":
+        raise LookupError("pull-request-simple label description is no longer a plain string")
+    description["nullable"] = True
+    return "pull-request-simple labels: description nullable, as in `label` (a label without one is null)"
+
+
 PATCHES: list[Callable[[dict[str, Any]], str]] = [
     _patch_full_repository_example,
     _patch_nullable_enums,
     _patch_issue_labels_array,
+    _patch_created_range,
+    _patch_pull_label_description,
 ]
 
 

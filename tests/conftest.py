@@ -46,8 +46,8 @@ def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxFactory]:
     """``sandbox(scenario_dict_or_path, **kw)`` starts a sandbox; all are stopped at teardown.
 
     At teardown every request made to it and every response it gave are checked against GitHub's
-    REST description (pmaction/sandbox/openapi). A test that sends invalid requests on purpose
-    passes ``conformance=False``.
+    REST description, and every Slack Web API call against Slack's (pmaction/sandbox/openapi). A test
+    that sends invalid requests on purpose passes ``conformance=False``.
     """
     started: list[tuple[Sandbox, bool]] = []
 
@@ -64,5 +64,5 @@ def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxFactory]:
         if check:
             problems += validate_log(sb.requests(bodies=True))
         sb.stop()
-    header = "exchanges that do not conform to GitHub's REST description:"
+    header = "exchanges that do not conform to GitHub's REST or Slack's Web API description:"
     assert not problems, "\n".join([header, *problems[:20]])

@@ -15,6 +15,7 @@ from github import Auth, Github, GithubException
 from pmaction.sandbox import conformance
 from pmaction.sandbox.conformance import ConformanceError, validate_exchange, validate_log
 from pmaction.sandbox.events import load_payload, payload_names, retarget_payload
+from pmaction.sandbox.scenario import load_scenario
 
 SUBSET = conformance.load_subset()
 
@@ -50,6 +51,11 @@ OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/assignees/{assignee}"),
     ("get", "/repos/{owner}/{repo}/contents/{path}"),
     ("get", "/rate_limit"),
+    ("get", "/repos/{owner}/{repo}/deployments"),
+    ("get", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
+    ("get", "/repos/{owner}/{repo}/releases"),
+    ("get", "/repos/{owner}/{repo}/pulls"),
+    ("get", "/repos/{owner}/{repo}/actions/runs"),
 ]
 
 JSON = {"Content-Type": "application/json; charset=utf-8"}
@@ -100,6 +106,8 @@ def test_every_patch_to_githubs_text_is_recorded() -> None:
     patches = SUBSET["info"]["x-pmaction-patches"]
     assert any("nullable enums" in p for p in patches)
     assert any("labels" in p for p in patches)
+    assert any("actions/runs created" in p for p in patches)
+    assert any("pull-request-simple labels" in p for p in patches)
 
 
 def test_the_subset_is_a_valid_openapi_document() -> None:
@@ -203,7 +211,7 @@ def test_a_bad_query_parameter_fails() -> None:
 
 def test_an_unknown_route_or_method_fails() -> None:
     with pytest.raises(ConformanceError, match="no such path"):
-        validate_exchange("GET", "/api/v3/repos/o/r/pulls", "", {}, None, 200, JSON, b"[]")
+        validate_exchange("GET", "/api/v3/repos/o/r/branches", "", {}, None, 200, JSON, b"[]")
     with pytest.raises(ConformanceError, match="method not in the subset"):
         validate_exchange("PUT", "/api/v3/repos/o/r/labels", "", {}, None, 200, JSON, b"[]")
 
@@ -323,8 +331,18 @@ def test_a_labeled_payload_is_retargeted_at_a_sandbox_issue() -> None:
 # ---- the sandbox, driven by PyGithub, answers like GitHub -------------------------------------------------
 
 
+CHANGES = {
+    "deployments": [
+        {"environment": "production", "ref": "main", "creator": "alice", "statuses": [{"state": "success"}]}
+    ],
+    "releases": [{"tag_name": "v1.0.0", "name": "1.0.0", "author": "alice"}],
+    "pulls": [{"number": 40, "title": "Faster failover", "user": "bob", "merged_at": "2026-02-27T10:00:00Z"}],
+    "workflow_runs": [{"name": "CI", "head_branch": "main", "conclusion": "failure"}],
+}
+
+
 def test_every_route_the_sandbox_serves_conforms(sandbox: Any) -> None:
-    sb = sandbox("pmaction/sandbox/scenarios/incident.yml")
+    sb = sandbox({**load_scenario("incident"), **CHANGES})
     gh = Github(
         base_url=sb.api_url,
         auth=Auth.Token(sb.token),
@@ -365,6 +383,11 @@ def test_every_route_the_sandbox_serves_conforms(sandbox: Any) -> None:
     repo.get_contents(".github/postmortem.yml")
     with pytest.raises(GithubException):
         repo.get_contents("missing.yml")
+    for deployment in repo.get_deployments(environment="production"):
+        list(deployment.get_statuses())
+    list(repo.get_releases())
+    list(repo.get_pulls(state="closed", base="main"))
+    list(repo.get_workflow_runs(branch="main", status="failure"))
     gh.get_rate_limit()
 
     log = settled_log(sb, "/api/v3/rate_limit")

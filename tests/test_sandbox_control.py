@@ -238,10 +238,11 @@ def test_serve_prints_one_json_line_and_exits_cleanly_on_sigterm(tmp_path: Path)
     try:
         assert proc.stdout is not None
         info = json.loads(proc.stdout.readline())
-        assert set(info) == {"api_url", "server_url", "token", "control_url"}
+        assert set(info) == {"api_url", "server_url", "token", "control_url", "slack_api_url"}
         assert info["server_url"].startswith("http://127.0.0.1:")
         assert info["api_url"] == info["server_url"] + "/api/v3"
         assert info["control_url"] == info["server_url"] + "/_sandbox"
+        assert info["slack_api_url"] == info["server_url"] + "/slack/api/"  # slack_sdk's base_url ends in /
         repo = requests.get(
             info["api_url"] + "/repos/acme/widgets",
             headers={"Authorization": f"token {info['token']}"},

@@ -114,7 +114,8 @@ class Route:
     method: str
     template: str
     handler: Handler
-    scope: str  # permission the token needs: issues | contents | metadata | "" (none)
+    scope: str  # permission the token needs: issues | contents | metadata | pull_requests | deployments
+    #             | actions | "" (none)
     regex: re.Pattern[str]
 
 

@@ -174,7 +174,7 @@ def issue(world: World, urls: Urls, repo: Repo, item: Issue) -> dict[str, Any]:
             "html_url": html,
             "diff_url": f"{html}.diff",
             "patch_url": f"{html}.patch",
-            "merged_at": None,
+            "merged_at": iso(repo.pulls[item.number].merged_at) if item.number in repo.pulls else None,
         }
     return data
 

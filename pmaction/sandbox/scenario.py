@@ -1,11 +1,14 @@
 """Turn a scenario (YAML file, YAML text or dict) into a populated ``World``.
 
 A scenario describes the GitHub the code under test meets: one or more repositories with their
-people, tokens, labels, milestones, files, issues (with comments and events) and wiki.
+people, tokens, labels, milestones, files, issues (with comments and events), wiki, and what changed
+around an incident (deployments with statuses, releases, pull requests, workflow runs); and the Slack
+workspace the incident was handled in (``slack:``, built by ``slack_state``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -15,15 +18,21 @@ from typing import Any
 import yaml
 from dateutil import parser as dateparser
 
+from pmaction.sandbox import slack_state
 from pmaction.sandbox.state import (
     Comment,
+    Deployment,
+    DeploymentStatus,
     Event,
     Issue,
     Label,
     Milestone,
+    Pull,
+    Release,
     Repo,
     SandboxClock,
     Token,
+    WorkflowRun,
     World,
     pacific_date,
     utc,
@@ -36,6 +45,8 @@ FULL_PERMISSIONS = {
     "contents": "write",
     "metadata": "read",
     "pull_requests": "write",
+    "deployments": "write",
+    "actions": "write",
 }
 DEFAULT_LABEL_COLOR = "ededed"
 REPO_KEYS = {
@@ -53,8 +64,40 @@ REPO_KEYS = {
     "issues",
     "owner_type",
     "description",
+    "deployments",
+    "releases",
+    "pulls",
+    "workflow_runs",
 }
-TOP_KEYS = REPO_KEYS | {"now", "tokens", "repos", "frozen"}
+TOP_KEYS = REPO_KEYS | {"now", "tokens", "repos", "frozen", "slack"}
+DEPLOYMENT_KEYS = {
+    "id", "environment", "ref", "sha", "creator", "created_at", "updated_at", "task", "description",
+    "payload", "transient_environment", "production_environment", "statuses",
+}  # fmt: skip
+STATUS_KEYS = {
+    "id", "state", "creator", "created_at", "updated_at", "description", "environment_url", "log_url",
+    "target_url",
+}  # fmt: skip
+STATUS_STATES = {"error", "failure", "inactive", "pending", "success", "queued", "in_progress"}
+RELEASE_KEYS = {
+    "id", "tag_name", "name", "author", "created_at", "published_at", "draft", "prerelease", "body",
+    "target_commitish",
+}  # fmt: skip
+PULL_KEYS = {
+    "number", "title", "body", "user", "base", "head", "merged_at", "merged_by", "state", "created_at",
+    "updated_at", "closed_at", "labels", "assignees", "milestone", "draft", "author_association",
+    "comments", "head_sha", "merge_commit_sha",
+}  # fmt: skip
+RUN_KEYS = {
+    "id", "name", "head_branch", "head_sha", "event", "status", "conclusion", "created_at", "updated_at",
+    "run_started_at", "actor", "run_number", "run_attempt", "workflow_id", "path", "display_title",
+    "html_url",
+}  # fmt: skip
+RUN_STATUSES = {"queued", "in_progress", "completed", "requested", "waiting", "pending", "action_required"}
+RUN_CONCLUSIONS = {
+    "success", "failure", "neutral", "cancelled", "skipped", "timed_out", "action_required", "stale",
+    "startup_failure",
+}  # fmt: skip
 
 # Creates the wiki repo on disk: (repo_dir, pages). Injected so this module stays pure of git.
 WikiInit = Callable[[Path, dict[str, str]], None]
@@ -117,6 +160,10 @@ def build_world(scenario: dict[str, Any], wiki_root: Path, init_wiki: WikiInit) 
     for spec in repos:
         repo = _build_repo(world, spec, wiki_root, init_wiki)
         world.repos[repo.full_name.lower()] = repo
+    try:
+        world.slack = slack_state.build_workspace(scenario.get("slack"), world.now())
+    except slack_state.SlackScenarioError as exc:
+        raise ScenarioError(str(exc)) from exc
     return world
 
 
@@ -186,6 +233,19 @@ def _build_repo(world: World, spec: dict[str, Any], wiki_root: Path, init_wiki: 
         )
     for entry in spec.get("issues") or []:
         _add_issue(world, repo, entry)
+    for entry in spec.get("pulls") or []:
+        _add_pull(world, repo, entry)
+    for entry in spec.get("deployments") or []:
+        repo.deployments.append(_deployment(world, repo, entry))
+    for entry in spec.get("releases") or []:
+        repo.releases.append(_release(world, repo, entry))
+    for entry in spec.get("workflow_runs") or []:
+        repo.workflow_runs.append(_workflow_run(world, repo, entry))
+    _unique([d.id for d in repo.deployments], "deployment id")
+    _unique([s.id for d in repo.deployments for s in d.statuses], "deployment status id")
+    _unique([r.id for r in repo.releases], "release id")
+    _unique([r.tag_name for r in repo.releases], "release tag_name")
+    _unique([r.id for r in repo.workflow_runs], "workflow run id")
     return repo
 
 
@@ -264,3 +324,201 @@ def _add_issue(world: World, repo: Repo, entry: dict[str, Any]) -> None:
         parse_time(entry["updated_at"], "updated_at") if entry.get("updated_at") else max(stamps)
     )
     repo.issues[number] = issue
+    if issue.is_pull_request and number not in repo.pulls:
+        # An issue marked `pull_request: true` is a pull request into the default branch.
+        head = f"pr-{number}"
+        repo.pulls[number] = Pull(
+            number, repo.default_branch, head, fake_sha(repo, head), fake_sha(repo, "base")
+        )
+
+
+# ---- what changed in the repository ---------------------------------------------------------------------
+
+
+def fake_sha(repo: Repo, *parts: object) -> str:
+    """A stable 40-hex commit id for something a scenario did not give one for."""
+    return hashlib.sha1(":".join([repo.full_name, *map(str, parts)]).encode()).hexdigest()
+
+
+def _unique(values: list[object], what: str) -> None:
+    seen: set[object] = set()
+    for value in values:
+        if value in seen:
+            raise ScenarioError(f"{what} {value!r} used twice")
+        seen.add(value)
+
+
+def _check_keys(entry: object, allowed: set[str], what: str) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise ScenarioError(f"{what}: each item must be a mapping")
+    unknown = set(entry) - allowed
+    if unknown:
+        raise ScenarioError(f"unknown {what} keys: {sorted(unknown)}")
+    return entry
+
+
+def _login(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(f"{what}: a person is given by login (a string)")
+    return value
+
+
+def _sha(value: Any, what: str) -> str:
+    text = str(value)
+    if not re.fullmatch(r"[0-9a-f]{7,40}", text):
+        raise ScenarioError(f"{what}: {text!r} is not a commit sha (7 to 40 lower-case hex digits)")
+    return text
+
+
+def _deployment(world: World, repo: Repo, raw: Any) -> Deployment:
+    entry = _check_keys(raw, DEPLOYMENT_KEYS, "deployment")
+    ident = int(entry.get("id") or world.new_id())
+    created = parse_time(entry.get("created_at", world.now()), f"deployment {ident} created_at")
+    ref = str(entry.get("ref", repo.default_branch))
+    environment = str(entry.get("environment", "production"))
+    deployment = Deployment(
+        id=ident,
+        sha=_sha(entry["sha"], f"deployment {ident} sha") if "sha" in entry else fake_sha(repo, ref, ident),
+        ref=ref,
+        environment=environment,
+        creator=_login(entry.get("creator", repo.owner), f"deployment {ident} creator"),
+        created_at=created,
+        updated_at=created,
+        task=str(entry.get("task", "deploy")),
+        description=entry.get("description"),
+        payload=entry.get("payload", {}),
+        transient_environment=bool(entry.get("transient_environment", False)),
+        production_environment=bool(entry.get("production_environment", environment == "production")),
+    )
+    for raw_status in entry.get("statuses") or []:
+        status = _check_keys(raw_status, STATUS_KEYS, "deployment status")
+        state = str(status.get("state", "success"))
+        if state not in STATUS_STATES:
+            raise ScenarioError(
+                f"deployment {ident}: status state {state!r} must be one of {sorted(STATUS_STATES)}"
+            )
+        at = parse_time(status.get("created_at", created), "deployment status created_at")
+        deployment.statuses.append(
+            DeploymentStatus(
+                id=int(status.get("id") or world.new_id()),
+                state=state,
+                creator=_login(status.get("creator", deployment.creator), "deployment status creator"),
+                created_at=at,
+                updated_at=parse_time(status.get("updated_at", at), "deployment status updated_at"),
+                description=str(status.get("description") or ""),
+                environment_url=str(status.get("environment_url") or ""),
+                log_url=str(status.get("log_url") or ""),
+                target_url=str(status.get("target_url") or ""),
+            )
+        )
+    deployment.statuses.sort(key=lambda s: (s.created_at, s.id))
+    stamps = [created, *(s.updated_at for s in deployment.statuses)]
+    deployment.updated_at = parse_time(entry.get("updated_at", max(stamps)), "deployment updated_at")
+    return deployment
+
+
+def _release(world: World, repo: Repo, raw: Any) -> Release:
+    entry = _check_keys(raw, RELEASE_KEYS, "release")
+    if not entry.get("tag_name"):
+        raise ScenarioError("release: tag_name is required")
+    draft = bool(entry.get("draft", False))
+    published = entry.get("published_at", None if draft else world.now())
+    published_at = parse_time(published, "release published_at") if published is not None else None
+    if draft and published_at is not None:
+        raise ScenarioError(f"release {entry['tag_name']}: a draft has no published_at")
+    created = parse_time(entry.get("created_at", published_at or world.now()), "release created_at")
+    return Release(
+        id=int(entry.get("id") or world.new_id()),
+        tag_name=str(entry["tag_name"]),
+        name=str(entry["name"]) if entry.get("name") is not None else None,
+        author=_login(entry.get("author", repo.owner), "release author"),
+        created_at=created,
+        published_at=published_at,
+        target_commitish=str(entry.get("target_commitish", repo.default_branch)),
+        body=entry.get("body"),
+        draft=draft,
+        prerelease=bool(entry.get("prerelease", False)),
+    )
+
+
+def _add_pull(world: World, repo: Repo, raw: Any) -> None:
+    entry = _check_keys(raw, PULL_KEYS, "pull")
+    number = int(entry.get("number", repo.next_issue_number()))
+    if "user" in entry:
+        _login(entry["user"], f"pull {number} user")
+    merged_at = parse_time(entry["merged_at"], f"pull {number} merged_at") if entry.get("merged_at") else None
+    state = str(entry.get("state", "closed" if merged_at else "open"))
+    if merged_at is not None and state != "closed":
+        raise ScenarioError(f"pull {number}: a merged pull request is closed")
+    issue_entry = {
+        k: v
+        for k, v in entry.items()
+        if k in {"title", "body", "user", "created_at", "updated_at", "closed_at", "labels", "assignees",
+                 "milestone", "author_association", "comments"}
+    }  # fmt: skip
+    issue_entry.update(number=number, state=state, pull_request=True)
+    issue_entry.setdefault("title", f"Pull request {number}")
+    if merged_at is not None:
+        issue_entry.setdefault("closed_at", merged_at)
+    head = str(entry.get("head", f"pr-{number}"))
+    repo.pulls[number] = Pull(
+        number=number,
+        base=str(entry.get("base", repo.default_branch)),
+        head=head,
+        head_sha=_sha(entry["head_sha"], f"pull {number} head_sha")
+        if "head_sha" in entry
+        else fake_sha(repo, head),
+        base_sha=fake_sha(repo, "base", number),
+        merged_at=merged_at,
+        merge_commit_sha=(
+            _sha(entry["merge_commit_sha"], f"pull {number} merge_commit_sha")
+            if "merge_commit_sha" in entry
+            else fake_sha(repo, "merge", number)
+        ),
+        merged_by=_login(entry["merged_by"], "pull merged_by") if entry.get("merged_by") else None,
+        draft=bool(entry.get("draft", False)),
+    )
+    _add_issue(world, repo, issue_entry)
+
+
+def _workflow_run(world: World, repo: Repo, raw: Any) -> WorkflowRun:
+    entry = _check_keys(raw, RUN_KEYS, "workflow run")
+    ident = int(entry.get("id") or world.new_id())
+    conclusion = entry.get("conclusion")
+    if conclusion is not None and conclusion not in RUN_CONCLUSIONS:
+        raise ScenarioError(
+            f"workflow run {ident}: conclusion {conclusion!r} must be one of {sorted(RUN_CONCLUSIONS)}"
+        )
+    status = str(entry.get("status", "completed" if conclusion else "in_progress"))
+    if status not in RUN_STATUSES:
+        raise ScenarioError(f"workflow run {ident}: status {status!r} must be one of {sorted(RUN_STATUSES)}")
+    if (status == "completed") != (conclusion is not None):
+        raise ScenarioError(
+            f"workflow run {ident}: a completed run has a conclusion, and only a completed one"
+        )
+    name = str(entry.get("name", "CI"))
+    created = parse_time(entry.get("created_at", world.now()), f"workflow run {ident} created_at")
+    branch = entry.get("head_branch", repo.default_branch)
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "workflow"
+    same_workflow = [r for r in repo.workflow_runs if r.name == name]
+    return WorkflowRun(
+        id=ident,
+        name=name,
+        head_branch=str(branch) if branch is not None else None,
+        head_sha=_sha(entry["head_sha"], "workflow run head_sha")
+        if "head_sha" in entry
+        else fake_sha(repo, branch, ident),
+        event=str(entry.get("event", "push")),
+        status=status,
+        conclusion=conclusion,
+        created_at=created,
+        updated_at=parse_time(entry.get("updated_at", created), "workflow run updated_at"),
+        run_started_at=parse_time(entry.get("run_started_at", created), "workflow run run_started_at"),
+        actor=_login(entry.get("actor", repo.owner), "workflow run actor"),
+        run_number=int(entry.get("run_number", len(same_workflow) + 1)),
+        workflow_id=int(entry.get("workflow_id", int(fake_sha(repo, "workflow", slug)[:6], 16))),
+        path=str(entry.get("path", f".github/workflows/{slug}.yml")),
+        display_title=str(entry.get("display_title", name)),
+        run_attempt=int(entry.get("run_attempt", 1)),
+        html_url=str(entry["html_url"]) if entry.get("html_url") else None,
+    )

@@ -1,5 +1,6 @@
-"""The sandbox's HTTP side: one port for the REST API (/api/v3), the wikis (git smart HTTP) and the
-control endpoints (/_sandbox), plus the ``Sandbox`` handle tests and ``pmaction demo`` use.
+"""The sandbox's HTTP side: one port for the REST API (/api/v3), the wikis (git smart HTTP), the Slack
+Web API stand-in (/slack/api/) and the control endpoints (/_sandbox), plus the ``Sandbox`` handle tests
+and ``pmaction demo`` use.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from urllib.parse import parse_qsl, urlsplit
 from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
-from pmaction.sandbox import api, render
+# `changes` adds the deployment, release, pull and workflow-run routes to api.ROUTES.
+from pmaction.sandbox import api, changes, render, slack_api, slack_state
 from pmaction.sandbox.faults import Fault, FaultAnswer, FaultBook, FaultError, answer_for, parse_fault
 from pmaction.sandbox.render import API_PREFIX, Urls
 from pmaction.sandbox.scenario import ScenarioError, build_world, load_scenario
@@ -135,8 +137,10 @@ class Core:
                     "collaborators": list(repo.collaborators),
                     "files": dict(repo.files),
                     "wiki": self.wiki_state(repo.wiki_status, repo.wiki_dir),
+                    **changes.state(world, urls, repo),
                 }
-        return {"now": iso(world.now()), "clock_frozen": world.clock.frozen, "repos": repos}
+            slack = slack_state.snapshot(world.slack)
+        return {"now": iso(world.now()), "clock_frozen": world.clock.frozen, "repos": repos, "slack": slack}
 
     @staticmethod
     def wiki_state(status: str, repo_dir: Path | None) -> dict[str, Any]:
@@ -257,6 +261,8 @@ class _Handler(BaseHTTPRequestHandler):
         git = GIT_PATH.match(path)
         if git:
             self._git(git, split.query, started)
+        elif path.startswith(slack_api.SLACK_PREFIX + "/"):
+            self._slack(path, split.query, started)
         else:
             self._api(path, split.query, started)
 
@@ -353,6 +359,67 @@ class _Handler(BaseHTTPRequestHandler):
             "x-ratelimit-reset": str(reset),
             "x-ratelimit-resource": "core",
         }
+
+    # ------------------------------------------------------------ Slack Web API
+
+    def _slack(self, path: str, raw_query: str, started: float) -> None:
+        core = self.core
+        world = core.world
+        raw_body = self._read_body()
+        name = path[len(slack_api.SLACK_PREFIX) + 1 :]
+        route = slack_api.route_of(name)
+        entry: dict[str, Any] = {
+            "method": self.command,
+            "route": route,
+            "path": path,
+            "query": dict(parse_qsl(raw_query, keep_blank_values=True)),
+            "kind": "slack",
+            "fault": None,
+            "at": self._received_at,
+        }
+        fault = core.faults.take(self.command, route)
+        status, payload, sent = 0, None, True
+        headers: dict[str, str] = {}
+        logged_body: Any = None
+        if fault is not None:
+            entry["fault"] = fault.kind
+            if fault.kind == "slow":
+                time.sleep(fault.delay_ms / 1000)
+        canned = slack_api.fault_answer(fault) if fault is not None else None
+        if fault is not None and fault.kind == "drop":
+            self._drop()
+            sent = False
+        elif canned is not None:
+            status, headers, payload = canned
+        else:
+            try:
+                args, logged_body = slack_api.parse_arguments(
+                    raw_query, raw_body, self.headers.get("Content-Type") or ""
+                )
+            except slack_api.SlackError as exc:
+                status, payload = exc.status, {"ok": False, "error": exc.error}
+            else:
+                req = slack_api.SlackRequest(
+                    name, args, self.headers.get("Authorization"), self._server_url(), world.clock.now()
+                )
+                with world.lock:
+                    status, payload = slack_api.dispatch(world.slack, req)
+        if fault is not None and fault.kind == "drop_after_apply":
+            self._drop()
+            sent = False
+        headers = {"x-slack-req-id": f"sandbox-{core.seq + 1}", **headers}
+        body = b"" if payload is None or not sent else json.dumps(payload).encode()
+        entry.update(
+            status=status if sent else None,
+            duration_ms=round((time.monotonic() - started) * 1000, 2),
+            request_body=logged_body,
+            response_body=json.loads(body) if body else None,
+            request_headers=dict(self.headers.items()),
+            response_headers=headers if sent else {},
+        )
+        core.record(entry)
+        if sent:
+            self._send_json(status, payload, headers)
 
     # ------------------------------------------------------------ git smart HTTP
 
@@ -485,6 +552,11 @@ class _Handler(BaseHTTPRequestHandler):
             elif key == ("POST", "wiki/push"):
                 push_wiki(core.world, body)
                 result = {"pushed": True}
+            elif key == ("POST", "slack/messages"):
+                result = post_slack_message(core.world, body)
+            elif key == ("DELETE", "slack/messages"):
+                delete_slack_message(core.world, body)
+                result = {"deleted": True}
             else:
                 self._send_json(404, {"message": f"no control endpoint {self.command} /_sandbox/{action}"})
                 return
@@ -501,7 +573,9 @@ def urls_for(server_url: str, world: World) -> dict[str, Any]:
         "server_url": server_url,
         "token": token,
         "control_url": server_url + CONTROL_PREFIX,
+        "slack_api_url": server_url + slack_api.SLACK_PREFIX + "/",
         "repos": [r.full_name for r in world.repos.values()],
+        "slack_token": world.slack.bot_token,
     }
 
 
@@ -517,6 +591,25 @@ def apply_clock(world: World, body: dict[str, Any]) -> None:
         world.clock.set(world.clock.now(), frozen=bool(body["frozen"]))
     if "advance" in body:
         world.clock.advance(parse_advance(body["advance"]))
+
+
+def _slack_body(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def post_slack_message(world: World, body: Any) -> dict[str, Any]:
+    """A person posts (or edits) a message in Slack; answers it in the shape conversations.history has."""
+    with world.lock:
+        message, created = slack_state.post_message(world.slack, _slack_body(body), world.clock.now())
+        shaped = slack_api.message_shape(world.slack, message)
+    return {"channel": body["channel"], "created": created, "message": shaped}
+
+
+def delete_slack_message(world: World, body: Any) -> None:
+    with world.lock:
+        slack_state.delete_message(world.slack, _slack_body(body))
 
 
 def push_wiki(world: World, body: dict[str, Any]) -> None:
@@ -543,6 +636,7 @@ class Sandbox:
         self.server_url = f"http://127.0.0.1:{port}"
         self.api_url = self.server_url + API_PREFIX
         self.control_url = self.server_url + CONTROL_PREFIX
+        self.slack_api_url = self.server_url + slack_api.SLACK_PREFIX + "/"  # slack_sdk's base_url
 
     @classmethod
     def start(cls, scenario: dict[str, Any] | str | Path, latency_ms: int = 0, port: int = 0) -> Sandbox:
@@ -569,6 +663,11 @@ class Sandbox:
         return next(iter(self._core.world.tokens))
 
     @property
+    def slack_token(self) -> str:
+        """The only token the Slack stand-in accepts (the scenario's slack.bot_token)."""
+        return self._core.world.slack.bot_token
+
+    @property
     def repo(self) -> str:
         return next(iter(self._core.world.repos.values())).full_name
 
@@ -579,7 +678,7 @@ class Sandbox:
     def info(self) -> dict[str, Any]:
         """The JSON line ``serve`` prints."""
         data = urls_for(self.server_url, self._core.world)
-        return {k: data[k] for k in ("api_url", "server_url", "token", "control_url")}
+        return {k: data[k] for k in ("api_url", "server_url", "token", "control_url", "slack_api_url")}
 
     # ---- inspection
     def state(self) -> dict[str, Any]:
@@ -588,6 +687,11 @@ class Sandbox:
     def repo_state(self, repo: str | None = None) -> dict[str, Any]:
         state: dict[str, Any] = self.state()["repos"][repo or self.repo]
         return state
+
+    def slack_state(self) -> dict[str, Any]:
+        """The ``slack`` part of the /state JSON."""
+        with self._core.world.lock:
+            return slack_state.snapshot(self._core.world.slack)
 
     def requests(self, bodies: bool = False) -> list[dict[str, Any]]:
         return self._core.requests(bodies)
@@ -642,6 +746,26 @@ class Sandbox:
         push_wiki(
             self._core.world, {"repo": repo, "name": name, "text": text, "author": author, "message": message}
         )
+
+    def slack_post(
+        self,
+        channel: str,
+        ts: str,
+        user: str,
+        text: str,
+        reactions: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> dict[str, Any]:
+        """A person posts a message (a reply with ``thread_ts``), or edits the one with that ts."""
+        body: dict[str, Any] = {"channel": channel, "ts": ts, "user": user, "text": text}
+        if reactions is not None:
+            body["reactions"] = reactions
+        if thread_ts is not None:
+            body["thread_ts"] = thread_ts
+        return post_slack_message(self._core.world, body)
+
+    def slack_delete(self, channel: str, ts: str) -> None:
+        delete_slack_message(self._core.world, {"channel": channel, "ts": ts})
 
     # ---- lifecycle
     def stop(self) -> None:

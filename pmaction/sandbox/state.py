@@ -1,4 +1,5 @@
-"""The sandbox's in-memory GitHub: repositories, issues, comments, events, labels, milestones.
+"""The sandbox's in-memory GitHub: repositories, issues, comments, events, labels, milestones, and what
+changed around an incident (deployments with their statuses, releases, pull requests, workflow runs).
 
 These records are mutable on purpose: they are the server's database, changed under one lock by the
 REST handlers. Rendering them into GitHub's JSON shapes lives in ``render``.
@@ -11,9 +12,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+
+from pmaction.sandbox.slack_state import SlackWorkspace, build_workspace
 
 BOT_LOGIN = "github-actions[bot]"
 BOT_ID = 41898282  # the real id of github-actions[bot]; some clients special-case it
@@ -160,6 +164,86 @@ class Issue:
 
 
 @dataclass
+class DeploymentStatus:
+    id: int
+    state: str  # error | failure | inactive | pending | success | queued | in_progress
+    creator: str
+    created_at: datetime
+    updated_at: datetime
+    description: str = ""
+    environment_url: str = ""
+    log_url: str = ""
+    target_url: str = ""
+
+
+@dataclass
+class Deployment:
+    id: int
+    sha: str
+    ref: str
+    environment: str
+    creator: str
+    created_at: datetime
+    updated_at: datetime
+    task: str = "deploy"
+    description: str | None = None
+    payload: dict[str, Any] | str = field(default_factory=dict)
+    transient_environment: bool = False
+    production_environment: bool = False
+    statuses: list[DeploymentStatus] = field(default_factory=list)
+
+
+@dataclass
+class Release:
+    id: int
+    tag_name: str
+    name: str | None
+    author: str
+    created_at: datetime
+    published_at: datetime | None  # None: a draft
+    target_commitish: str
+    body: str | None = None
+    draft: bool = False
+    prerelease: bool = False
+
+
+@dataclass
+class Pull:
+    """What a pull request has beyond its issue (title, user, state, times and labels live on the Issue)."""
+
+    number: int
+    base: str
+    head: str
+    head_sha: str
+    base_sha: str
+    merged_at: datetime | None = None
+    merge_commit_sha: str | None = None
+    merged_by: str | None = None
+    draft: bool = False
+
+
+@dataclass
+class WorkflowRun:
+    id: int
+    name: str
+    head_branch: str | None
+    head_sha: str
+    event: str
+    status: str  # queued | in_progress | completed | ...
+    conclusion: str | None  # success | failure | cancelled | ... (None until completed)
+    created_at: datetime
+    updated_at: datetime
+    run_started_at: datetime
+    actor: str
+    run_number: int
+    workflow_id: int
+    path: str
+    display_title: str
+    run_attempt: int = 1
+    html_url: str | None = None  # None: built from the request's host
+
+
+@dataclass
 class Repo:
     id: int
     owner: str
@@ -178,6 +262,10 @@ class Repo:
     labels: dict[str, Label] = field(default_factory=dict)  # lower-cased name -> label
     milestones: dict[int, Milestone] = field(default_factory=dict)
     issues: dict[int, Issue] = field(default_factory=dict)
+    pulls: dict[int, Pull] = field(default_factory=dict)  # number -> the pull part of an Issue
+    deployments: list[Deployment] = field(default_factory=list)
+    releases: list[Release] = field(default_factory=list)
+    workflow_runs: list[WorkflowRun] = field(default_factory=list)
     updated_at: datetime | None = None
 
     @property
@@ -222,6 +310,7 @@ class World:
         self.user_ids: dict[str, int] = {BOT_LOGIN.lower(): BOT_ID}
         self._next_id = 1000
         self.rate_used: dict[str, int] = {}
+        self.slack: SlackWorkspace = build_workspace(None, clock.now())  # the scenario's `slack:` part
 
     def new_id(self) -> int:
         self._next_id += 1
