@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -235,122 +235,142 @@ def _human_wiki_edit(page: str) -> str:
     return "\n".join(out)
 
 
+@dataclass
+class _Story:
+    """The demo's running state: the sandbox, the people, where each run writes, and what was made."""
+
+    sb: Sandbox
+    work: Path
+    started: float
+    alice: Person
+    bob: Person
+    total: int = 8
+    done: int = 0
+    created: list[int] = field(default_factory=list)
+    milestone: str = "?"
+
+    def run(self, event: str, payload: Mapping[str, Any], what: str) -> RunOutcome:
+        self.done += 1
+        outcome = run_action(self.sb, event, payload, self.work / str(self.done))
+        _check(outcome, what)
+        return outcome
+
+    def say(self, text: str) -> None:
+        _step(self.done, self.total, text, self.started)
+
+
 def run_demo(out: Path, *, latency_ms: int = 0) -> int:
     started = time.monotonic()
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     scenario = resources.files("pmaction.sandbox").joinpath("scenarios/demo.yml").read_text(encoding="utf-8")
-    total = 7
     with (
         tempfile.TemporaryDirectory(prefix="pmaction-demo-") as tmp,
         Sandbox.start(scenario, latency_ms=latency_ms) as sb,
     ):
-        work = Path(tmp)
-        alice = Person(sb, "alice", "demo_alice_pat")
-        bob = Person(sb, "bob", "demo_bob_pat")
         print(f"sandbox GitHub at {sb.api_url}, wiki at {sb.server_url}/{sb.repo}.wiki.git", flush=True)
-
-        # 1. The incident is announced: the issue gets the incident label.
-        outcome = run_action(
-            sb,
-            "issues",
-            _payload(sb, "issues.labeled", alice.issue(DEMO_ISSUE), label="incident"),
-            work / "1",
+        story = _Story(
+            sb, Path(tmp), started, Person(sb, "alice", "demo_alice_pat"), Person(sb, "bob", "demo_bob_pat")
         )
-        _check(outcome, "incident labelled")
-        _step(
-            1,
-            total,
-            f"incident #{DEMO_ISSUE} labelled: wiki page, review milestone and status comment created",
-            started,
-        )
-
-        # 2. Observations arrive as comments, one back-dated with /timeline.
-        sb.set_clock("2026-03-03T09:45:00Z")
-        bob.comment(
-            DEMO_ISSUE,
-            "Rolled payments-consumer back to 2026.03.02-4; confirmations flowing again #mitigated",
-        )
-        sb.set_clock("2026-03-03T10:05:00Z")
-        comment = alice.comment(
-            DEMO_ISSUE,
-            "/timeline Queue lag back under 5 seconds, backlog drained #resolved | 2026-03-03 09:58 UTC",
-        )
-        outcome = run_action(
-            sb,
-            "issue_comment",
-            _payload(sb, "issue_comment.created", alice.issue(DEMO_ISSUE), comment=comment),
-            work / "2",
-        )
-        _check(outcome, "comments arrive")
-        _step(2, total, "two observations commented (one back-dated with /timeline): page refreshed", started)
-
-        # 3. A teammate edits the wiki page: their own row, contributing factors, agreed action items.
-        files = sb.wiki_files()
-        page_name = next(name for name, text in files.items() if parse_page_marker(text.split("\n", 1)[0]))
-        sb.set_clock("2026-03-04T14:00:00Z")
-        sb.push_wiki_page(
-            page_name,
-            _human_wiki_edit(files[page_name]),
-            author="Carol <carol@example.com>",
-            message="Add factors and action items",
-        )
-        gollum = _payload(
-            sb,
-            "gollum",
-            None,
-            pages=[{"page_name": page_name[:-3], "title": page_name[:-3], "action": "edited"}],
-        )
-        outcome = run_action(sb, "gollum", gollum, work / "3")
-        _check(outcome, "wiki edited")
-        created = json.loads(outcome.outputs.get("created_issues", "[]"))
-        _step(
-            3,
-            total,
-            f"wiki page edited by carol: {len(created)} agreed item(s) became backlog issues {created}",
-            started,
-        )
-
-        # 4. The incident is declared over: the issue is closed.
-        sb.set_clock("2026-03-04T15:00:00Z")
-        alice.edit_issue(DEMO_ISSUE, state="closed", state_reason="completed")
-        outcome = run_action(sb, "issues", _payload(sb, "issues.closed", alice.issue(DEMO_ISSUE)), work / "4")
-        _check(outcome, "declared over")
-        _step(4, total, "incident declared over (issue closed): durations computed", started)
-
-        # 5. The meeting agrees one more item, written in the issue.
-        issue = alice.issue(DEMO_ISSUE)
-        body = str(issue["body"]).replace(
-            "### Action items\n\n_No response_",
-            "### Action items\n\n- [ ] Load-test the consumer with prefetch=1 @alice #test P2",
-        )
-        alice.edit_issue(DEMO_ISSUE, body=body)
-        outcome = run_action(sb, "issues", _payload(sb, "issues.edited", alice.issue(DEMO_ISSUE)), work / "5")
-        _check(outcome, "items agreed")
-        created += json.loads(outcome.outputs.get("created_issues", "[]"))
-        _step(5, total, f"an item agreed in the issue: backlog is now {sorted(created)}", started)
-
-        # 6. Two months pass; one item is done, the review has not happened.
-        if created:
-            bob.edit_issue(created[0], state="closed", state_reason="completed")
-        milestone = outcome.outputs.get("milestone_number", "?")
-        sb.set_clock(datetime.fromisoformat("2026-03-03T09:00:00+00:00") + timedelta(days=66))
-        outcome = run_action(sb, "schedule", {"schedule": "17 8 * * 1-5"}, work / "6")
-        _check(outcome, "nag")
-        overdue = json.loads(outcome.outputs.get("overdue_reviews", "[]"))
-        _step(
-            6,
-            total,
-            f"two months later: review milestone {milestone} is overdue, the nag fired "
-            f"({len(overdue)} overdue review(s))",
-            started,
-        )
-
-        # 7. Write everything out.
-        _write_results(sb, out, work)
-        _step(7, total, f"results written to {out}", started)
+        for chapter in (_announce, _observe, _edit_wiki, _declare_over, _agree_in_issue, _close_item, _nag):
+            chapter(story)
+        _write_results(sb, out, story.work)
+        story.done += 1
+        story.say(f"results written to {out}")
     print(f"done in {time.monotonic() - started:.1f} s: open {out / 'wiki'} to read the pages", flush=True)
     return 0
+
+
+def _announce(story: _Story) -> None:
+    """The incident is announced: the issue gets the incident label."""
+    sb = story.sb
+    story.run(
+        "issues", _payload(sb, "issues.labeled", story.alice.issue(DEMO_ISSUE), label="incident"), "label"
+    )
+    story.say(f"incident #{DEMO_ISSUE} labelled: wiki page, review milestone and status comment created")
+
+
+def _observe(story: _Story) -> None:
+    """Observations arrive as comments, one back-dated with /timeline."""
+    sb = story.sb
+    sb.set_clock("2026-03-03T09:45:00Z")
+    story.bob.comment(
+        DEMO_ISSUE, "Rolled payments-consumer back to 2026.03.02-4; confirmations flowing again #mitigated"
+    )
+    sb.set_clock("2026-03-03T10:05:00Z")
+    comment = story.alice.comment(
+        DEMO_ISSUE,
+        "/timeline Queue lag back under 5 seconds, backlog drained #resolved | 2026-03-03 09:58 UTC",
+    )
+    payload = _payload(sb, "issue_comment.created", story.alice.issue(DEMO_ISSUE), comment=comment)
+    story.run("issue_comment", payload, "comments arrive")
+    story.say("two observations commented (one back-dated with /timeline): page refreshed")
+
+
+def _edit_wiki(story: _Story) -> None:
+    """A teammate edits the wiki page: their own row, contributing factors, agreed action items."""
+    sb = story.sb
+    files = sb.wiki_files()
+    page_name = next(name for name, text in files.items() if parse_page_marker(text.split("\n", 1)[0]))
+    sb.set_clock("2026-03-04T14:00:00Z")
+    sb.push_wiki_page(
+        page_name,
+        _human_wiki_edit(files[page_name]),
+        author="Carol <carol@example.com>",
+        message="Add factors and action items",
+    )
+    pages = [{"page_name": page_name[:-3], "title": page_name[:-3], "action": "edited"}]
+    outcome = story.run("gollum", _payload(sb, "gollum", None, pages=pages), "wiki edited")
+    story.created += json.loads(outcome.outputs.get("created_issues", "[]"))
+    story.say(
+        f"wiki page edited by carol: {len(story.created)} agreed item(s) became backlog issues "
+        f"{story.created}"
+    )
+
+
+def _declare_over(story: _Story) -> None:
+    """The incident is declared over: the issue is closed."""
+    sb = story.sb
+    sb.set_clock("2026-03-04T15:00:00Z")
+    story.alice.edit_issue(DEMO_ISSUE, state="closed", state_reason="completed")
+    story.run("issues", _payload(sb, "issues.closed", story.alice.issue(DEMO_ISSUE)), "declared over")
+    story.say("incident declared over (issue closed): durations computed")
+
+
+def _agree_in_issue(story: _Story) -> None:
+    """The meeting agrees one more item, written in the issue."""
+    sb, alice = story.sb, story.alice
+    body = str(alice.issue(DEMO_ISSUE)["body"]).replace(
+        "### Action items\n\n_No response_",
+        "### Action items\n\n- [ ] Load-test the consumer with prefetch=1 @alice #test P2",
+    )
+    alice.edit_issue(DEMO_ISSUE, body=body)
+    outcome = story.run("issues", _payload(sb, "issues.edited", alice.issue(DEMO_ISSUE)), "items agreed")
+    story.created += json.loads(outcome.outputs.get("created_issues", "[]"))
+    story.milestone = outcome.outputs.get("milestone_number", "?")
+    story.say(f"an item agreed in the issue: backlog is now {sorted(story.created)}")
+
+
+def _close_item(story: _Story) -> None:
+    """Weeks later one item is done: closing its issue ticks it on the page (issues.closed for the item)."""
+    if not story.created:
+        return
+    sb, number = story.sb, story.created[0]
+    sb.set_clock("2026-04-10T11:00:00Z")
+    story.bob.edit_issue(number, state="closed", state_reason="completed")
+    story.run("issues", _payload(sb, "issues.closed", story.bob.issue(number)), "item closed")
+    story.say(f"backlog issue #{number} closed: ticked on the page and counted in the status comment")
+
+
+def _nag(story: _Story) -> None:
+    """Two months pass and the review has not happened: the scheduled run nags."""
+    story.sb.set_clock(datetime.fromisoformat("2026-03-03T09:00:00+00:00") + timedelta(days=66))
+    outcome = story.run("schedule", {"schedule": "17 8 * * 1-5"}, "nag")
+    overdue = json.loads(outcome.outputs.get("overdue_reviews", "[]"))
+    story.say(
+        f"two months later: review milestone {story.milestone} is overdue, the nag fired "
+        f"({len(overdue)} overdue review(s))"
+    )
 
 
 def _write_results(sb: Sandbox, out: Path, work: Path) -> None:

@@ -91,13 +91,15 @@ def test_a_bad_input_stops_before_any_request(sandbox: Any, tmp_path: Path) -> N
 def test_the_demo_tells_the_whole_story(tmp_path: Path, capsys: Any) -> None:
     assert run_demo(tmp_path / "demo") == 0
     printed = capsys.readouterr().out
-    assert "[1/7] incident #41 labelled" in printed
+    assert "[1/8] incident #41 labelled" in printed
     assert "the nag fired (1 overdue review(s))" in printed
     wiki = tmp_path / "demo" / "wiki"
     page = next(wiki.glob("Postmortem-*.md")).read_text()
     human_row = "| 2026-03-03 08:58 UTC | carol | Support tickets about missing confirmations arrive | wiki |"
     assert human_row in page
-    assert "- [ ] Review consumer config changes like code @bob #prevent P1 (#42)" in page
+    # #42 was closed (issues.closed for the backlog issue): the final page shows it ticked and counted.
+    assert "- [x] Review consumer config changes like code @bob #prevent P1 (#42)" in page
+    assert "| Backlog | 1 of 3 items closed |" in page
     nag = (tmp_path / "demo" / "nag-comment.md").read_text()
     assert "### Post-mortem review overdue" in nag and "@alice" in nag
     issues = json.loads((tmp_path / "demo" / "issues.json").read_text())
