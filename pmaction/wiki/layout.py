@@ -1,18 +1,14 @@
-"""Where things are on a page: generated blocks, headings, hidden lines and the timeline table.
+"""Where things are on a page: generated blocks, headings, hidden lines and tables, as text/markdown.py's
+scanner reads them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pmaction.text import markers
-from pmaction.text.markdown import ATX, CELL_SPLIT, Fences, strip_cr
-
-_SEPARATOR = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
-
-
+from pmaction.text import markdown, markers
+from pmaction.text.markdown import BLOCK_KINDS, FENCE_KINDS, Kind, cells, strip_cr
 
 
 @dataclass
@@ -20,6 +16,7 @@ class Layout:
     blocks: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (begin, end) line indexes
     hidden: set[int] = field(default_factory=set)  # lines in fences or generated blocks
     headings: list[tuple[int, int, str]] = field(default_factory=list)  # (index, level, normalised text)
+    tables: list[tuple[int, int]] = field(default_factory=list)  # (header index, end index exclusive)
 
 
 def norm_heading(text: str) -> str:
@@ -27,44 +24,16 @@ def norm_heading(text: str) -> str:
 
 
 def scan(lines: Sequence[str]) -> Layout:
-    layout = Layout()
-    fences = Fences()
-    index = 0
-    while index < len(lines):
-        text = strip_cr(lines[index])
-        if fences.open is not None:
-            fences.inside(text)
-            layout.hidden.add(index)
-            index += 1
-            continue
-        begin = markers.parse_block_begin(text)
-        if begin:
-            end = _block_end(lines, index, begin)
-            if end is not None:
-                layout.blocks.setdefault(begin, (index, end))
-                layout.hidden.update(range(index, end + 1))
-                index = end + 1
-                continue
-        if fences.inside(text):  # opens a fence
-            layout.hidden.add(index)
-            index += 1
-            continue
-        heading = ATX.match(text)
-        if heading:
-            layout.headings.append((index, len(heading["hashes"]), norm_heading(heading["text"] or "")))
-        index += 1
+    doc = markdown.scan(lines)
+    layout = Layout(tables=[(table.header, table.end) for table in doc.tables])
+    for block in doc.blocks:
+        layout.blocks.setdefault(block.name, (block.begin, block.end))  # the first of a name is the one
+    for line in doc.lines:
+        if line.kind in FENCE_KINDS or line.kind in BLOCK_KINDS:
+            layout.hidden.add(line.index)
+        elif line.kind is Kind.HEADING:
+            layout.headings.append((line.index, line.level, norm_heading(line.title)))
     return layout
-
-
-def _block_end(lines: Sequence[str], begin: int, name: str) -> int | None:
-    """The matching end line; a second begin of the same name first means this begin is just text."""
-    for index in range(begin + 1, len(lines)):
-        text = strip_cr(lines[index])
-        if markers.parse_block_end(text) == name:
-            return index
-        if markers.parse_block_begin(text) == name:
-            return None
-    return None
 
 
 def section_end(layout: Layout, heading_index: int, level: int, total: int) -> int:
@@ -74,21 +43,12 @@ def section_end(layout: Layout, heading_index: int, level: int, total: int) -> i
     return total
 
 
-def _is_row(line: str) -> bool:
-    text = strip_cr(line)
-    return bool(text.strip()) and bool(CELL_SPLIT.search(text)) and not ATX.match(text)
-
-
 def table_in(lines: Sequence[str], layout: Layout, start: int, stop: int) -> tuple[int, int] | None:
-    """(header index, end index exclusive) of the first table in lines[start:stop]."""
-    for index in range(start, min(stop, len(lines)) - 1):
-        if index in layout.hidden or index + 1 in layout.hidden:
-            continue
-        if _is_row(lines[index]) and _SEPARATOR.match(strip_cr(lines[index + 1])):
-            end = index + 2
-            while end < len(lines) and end not in layout.hidden and _is_row(lines[end]):
-                end += 1
-            return index, end
+    """(header index, end index exclusive) of the first table whose header and delimiter row lie in
+    lines[start:stop]."""
+    for header, end in layout.tables:
+        if start <= header and header + 1 < min(stop, len(lines)):
+            return header, end
     return None
 
 
@@ -112,10 +72,7 @@ def timeline_table(lines: Sequence[str], layout: Layout) -> tuple[int | None, tu
 
 
 def first_cell(line: str) -> str:
-    text = strip_cr(line).strip()
-    if text.startswith("|"):
-        text = text[1:]
-    return CELL_SPLIT.split(text, 1)[0].strip()
+    return cells(strip_cr(line))[0]
 
 
 def with_cr(new: Sequence[str], cr: str, old: Sequence[str] = ()) -> list[str]:

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pmaction.text import markers
-from pmaction.text.markdown import ATX, strip_cr
+from pmaction.text.markdown import atx_heading, strip_cr
 from pmaction.wiki.layout import (
     append,
     norm_heading,
@@ -172,8 +172,8 @@ def _insert_block(
     layout = scan(lines)
     target: int | None = None
     if heading_line is not None:
-        match = ATX.match(strip_cr(heading_line))
-        wanted = norm_heading(match["text"] or "") if match else ""
+        found = atx_heading(strip_cr(heading_line))
+        wanted = norm_heading(found[1]) if found else ""
         for index, other_level, text in layout.headings:
             if other_level == level and (text == wanted or level == 1):
                 target = index
