@@ -2,21 +2,20 @@
 
 GitHub issue forms render each field as ``### <label>`` followed by the answer; empty optional answers
 become ``_No response_``, checkboxes become ``- [X] option``, and a textarea with ``render:`` is wrapped in
-a code fence (so a ``###`` line inside it is content, not a heading). Issues opened without the form, or
+a code fence (so a ``###`` line inside it is content, not a heading: text/markdown.py's scanner says which
+lines are headings, fences and task items). Issues opened without the form, or
 edited by hand, carry ``Key: value`` lines instead; ``field_value`` reads both.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-from pmaction.text.markdown import Fences
+from pmaction.text import markdown
+from pmaction.text.markdown import FENCE_KINDS, Document, Kind, list_item
 
 NO_RESPONSE = "_No response_"
 
-_HEADING = re.compile(r"^ {0,3}(?P<hashes>#{1,6})[ \t]+(?P<title>.*?)(?:[ \t]+#+)?[ \t]*$")
-_CHECKBOX = re.compile(r"^(?P<lead>\s*[-*+][ \t]+)\[(?P<mark>[ xX])\](?P<rest>.*)$")
 # "Started: 2026-03-01", "- **Started:** ...", "**Started**: ..." (the key is at most a few words).
 _KEY_VALUE = re.compile(
     r"^\s*(?:[-*+][ \t]+)?(?:\*\*|__)?(?P<key>[A-Za-z][A-Za-z _-]{0,40}?)[ \t]*(?:\*\*|__)?[ \t]*:"
@@ -30,19 +29,9 @@ def normalise_key(text: str) -> str:
     return " ".join(cleaned.lower().split()).rstrip(":").strip()
 
 
-def iter_lines(body: str) -> Iterator[tuple[str, bool]]:
-    """Each line of ``body`` with whether it lies inside a fenced code block (fence lines count as inside)."""
-    fences = Fences()
-    for line in body.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        yield line, fences.inside(line)
-
-
-def heading(line: str) -> tuple[int, str] | None:
-    """(level, title) when ``line`` is an ATX heading."""
-    match = _HEADING.match(line)
-    if match is None:
-        return None
-    return len(match["hashes"]), match["title"].strip()
+def scan_body(body: str) -> Document:
+    """An issue or comment body's lines, as text/markdown.py reads them (any line ending)."""
+    return markdown.scan((body or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
 
 def _clean_value(lines: list[str]) -> str:
@@ -54,10 +43,10 @@ def _clean_value(lines: list[str]) -> str:
 
 
 def _lower_checkbox(line: str) -> str:
-    match = _CHECKBOX.match(line)
-    if match is None:
+    item = list_item(line)
+    if item is None or item.box is None:
         return line
-    return f"{match['lead']}[{match['mark'].lower()}]{match['rest']}"
+    return line[: item.box_at] + item.box.lower() + line[item.box_at + 1 :]
 
 
 def parse_sections(body: str) -> dict[str, str]:
@@ -69,14 +58,13 @@ def parse_sections(body: str) -> dict[str, str]:
     sections: dict[str, str] = {}
     current: str | None = None
     lines: list[str] = []
-    for line, fenced in iter_lines(body or ""):
-        found = None if fenced else heading(line)
-        if found is not None:
+    for line in scan_body(body).lines:
+        if line.kind is Kind.HEADING:
             if current is not None and current not in sections:
                 sections[current] = _clean_value(lines)
-            current, lines = normalise_key(found[1]), []
+            current, lines = normalise_key(line.title), []
         elif current is not None:
-            lines.append(line)
+            lines.append(line.text)
     if current is not None and current not in sections:
         sections[current] = _clean_value(lines)
     return sections
@@ -85,10 +73,10 @@ def parse_sections(body: str) -> dict[str, str]:
 def key_values(body: str) -> dict[str, str]:
     """``Key: value`` lines outside code fences, keys normalised; the first occurrence wins."""
     found: dict[str, str] = {}
-    for line, fenced in iter_lines(body or ""):
-        if fenced or heading(line) is not None:
+    for line in scan_body(body).lines:
+        if line.kind in FENCE_KINDS or line.kind is Kind.HEADING:
             continue
-        match = _KEY_VALUE.match(line)
+        match = _KEY_VALUE.match(line.text)
         if match is None:
             continue
         key = normalise_key(match["key"])
@@ -119,7 +107,7 @@ def checked_options(text: str) -> list[str]:
     """The ticked options of a checkbox answer, in order."""
     ticked = []
     for line in text.split("\n"):
-        match = _CHECKBOX.match(line)
-        if match and match["mark"].lower() == "x":
-            ticked.append(match["rest"].strip())
+        item = list_item(line)
+        if item is not None and item.box in ("x", "X"):
+            ticked.append(item.text.strip())
     return ticked

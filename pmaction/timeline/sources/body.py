@@ -11,8 +11,9 @@ import hashlib
 import re
 from datetime import date, datetime, tzinfo
 
-from pmaction.incident.issueform import NO_RESPONSE, heading, iter_lines, normalise_key
+from pmaction.incident.issueform import NO_RESPONSE, normalise_key, scan_body
 from pmaction.incident.model import Incident
+from pmaction.text.markdown import Kind, Line
 from pmaction.text.times import parse_time, split_time_prefix
 from pmaction.timeline.model import Entry, Found, SourceContext
 from pmaction.timeline.tags import TIME_HINT, find_tags, quote
@@ -27,29 +28,30 @@ def _normalise_line(line: str) -> str:
     return " ".join(_BULLET.sub("", line).split())
 
 
-def _timeline_section(body: str) -> list[tuple[str, bool]]:
-    """Lines (with their in-fence flag) of the first heading named "Timeline", up to the next heading of the
-    same or a higher level."""
+def _timeline_section(body: str) -> list[Line]:
+    """Lines of the first heading named "Timeline", up to the next heading of the same or a higher level."""
     level: int | None = None
-    lines: list[tuple[str, bool]] = []
-    for line, fenced in iter_lines(body or ""):
-        found = None if fenced else heading(line)
+    lines: list[Line] = []
+    for line in scan_body(body).lines:
+        heading = line.kind is Kind.HEADING
         if level is None:
-            if found is not None and re.fullmatch(r"timeline\b.*", normalise_key(found[1])):
-                level = found[0]
+            if heading and re.fullmatch(r"timeline\b.*", normalise_key(line.title)):
+                level = line.level
             continue
-        if found is not None and found[0] <= level:
+        if heading and line.level <= level:
             break
-        lines.append((line, fenced))
+        lines.append(line)
     return lines
 
 
-def _section_items(lines: list[tuple[str, bool]]) -> list[str]:
+def _section_items(section: list[Line]) -> list[str]:
     """The entry lines of a timeline section; a fenced block joins the entry above it (a pasted log is part
     of that observation). Template comments, ``_No response_`` and table header/separator rows are not
     entries."""
     items: list[str] = []
     in_comment = False
+    lines = [(line.text, line.fenced) for line in section]
+    heading = [line.kind is Kind.HEADING for line in section]
     for index, (line, fenced) in enumerate(lines):
         stripped = line.strip()
         if fenced:
@@ -65,7 +67,7 @@ def _section_items(lines: list[tuple[str, bool]]) -> list[str]:
             in_comment = "-->" not in stripped
             continue
         # Sub-headings ("#### Day 2") only structure the section; they are not observations.
-        if not stripped or stripped == NO_RESPONSE or _TABLE_SEPARATOR.match(stripped) or heading(line):
+        if not stripped or stripped == NO_RESPONSE or _TABLE_SEPARATOR.match(stripped) or heading[index]:
             continue
         following = lines[index + 1][0] if index + 1 < len(lines) else ""
         if stripped.startswith("|") and _TABLE_SEPARATOR.match(following.strip()):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 
 from pmaction.github.data import TRUSTED_ASSOCIATIONS, Comment
-from pmaction.incident.issueform import iter_lines
+from pmaction.incident.issueform import scan_body
 from pmaction.incident.model import Incident
 from pmaction.text import markers
 from pmaction.text.times import parse_time, split_time_prefix
@@ -34,8 +34,8 @@ def is_own_comment(comment: Comment, bot_logins: frozenset[str] = DEFAULT_BOT_LO
 def _commands(body: str) -> list[str]:
     """The ``/timeline`` lines of a comment, outside code fences (someone explaining the syntax)."""
     found = []
-    for line, fenced in iter_lines(body):
-        match = None if fenced else _COMMAND.match(line)
+    for line in scan_body(body).lines:
+        match = None if line.fenced else _COMMAND.match(line.text)
         if match is not None:
             found.append(match["rest"] or "")
     return found
