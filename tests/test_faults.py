@@ -21,7 +21,7 @@ import test_nag as nag_scenario
 from helpers import Person, SyncRun, run_sync, scenario, status_comments, wiki_commits
 
 from pmaction import engine
-from pmaction.commands import sync as sync_mod
+from pmaction.commands import sync_page as sync_mod
 from pmaction.engine import run
 from pmaction.errors import GitHubAPIError, PmactionError
 from pmaction.github import client as gh

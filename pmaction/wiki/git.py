@@ -31,6 +31,7 @@ BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 
 Status = Literal["pushed", "unchanged", "dry_run", "missing", "disabled", "forbidden", "failed"]
 Edit = Callable[[dict[str, str]], dict[str, str]]
+Prepare = Callable[[dict[str, str]], None]
 
 
 @dataclass(frozen=True)
@@ -330,10 +331,14 @@ def _last_authors(log: str) -> dict[str, str]:
     return found
 
 
-def _attempt(remote: str, edit: Edit, git: _Git, message: str, dry_run: bool) -> WikiOutcome:
-    """One clone-edit-commit-push round."""
+def _attempt(
+    remote: str, edit: Edit, git: _Git, message: str, dry_run: bool, prepare: Prepare | None
+) -> WikiOutcome:
+    """One clone-edit-commit-push round (``prepare`` first, when this is the first round)."""
     _checkout(git, remote)
     before = _read_files(git.work)
+    if prepare is not None:
+        prepare(dict(before))
     wanted = edit(dict(before))
     changes = {name: text for name, text in wanted.items() if before.get(name) != text}
     for name in changes:
@@ -386,23 +391,35 @@ def update_wiki(
     max_attempts: int = 4,
     git_timeout: float = 60,
     env: Mapping[str, str] | None = None,
+    prepare: Prepare | None = None,
 ) -> WikiOutcome:
     """Apply ``edit`` to the wiki at ``remote`` in one commit on master, pushed as the bot.
 
     ``edit`` gets the wiki's text files (path -> text) and returns the pages to write (top-level name ->
     text; unchanged ones are ignored). It may be called again, on fresher files, when someone else
-    pushed in between: it must be a function of the files it is given. Failures come back as an
-    outcome whose message names the fix; exceptions raised by ``edit`` itself propagate.
+    pushed in between: it must be a function of the files it is given and write nothing elsewhere.
+    ``prepare``, if given, sees the first clone's files once, before the first ``edit``: the place for
+    work done elsewhere that the pages depend on (creating an issue for an item found on a page), which
+    must not happen twice. Failures come back as an outcome whose message names the fix; exceptions
+    raised by ``prepare`` or ``edit`` propagate.
     """
     full_name = full_name_of(remote)
     base_env = dict(os.environ if env is None else env)
+    prepared = prepare is None
+
+    def once(files: dict[str, str]) -> None:
+        nonlocal prepared  # the first clone that gets this far, whichever attempt that is
+        if not prepared and prepare is not None:
+            prepared = True
+            prepare(files)
+
     tried: WikiOutcome | None = None  # a push whose answer was lost
     last, last_kind = "", "unreachable"
     for attempt in range(1, max(1, max_attempts) + 1):
         work = Path(tempfile.mkdtemp(prefix="pmaction-wiki-"))
         git = _Git(work, token, base_env, git_timeout, full_name, (author_name, author_email))
         try:
-            outcome = _attempt(remote, edit, git, message, dry_run)
+            outcome = _attempt(remote, edit, git, message, dry_run, once)
             if outcome.status == "unchanged" and tried and tried.commit and _landed(git, tried.commit):
                 return tried  # the previous push was applied, only its answer was lost
             if attempt > 1 and outcome.status == "pushed":

@@ -1,0 +1,119 @@
+"""The sync's wiki write: the incident page (with the items agreed on it), the report, the index and the
+sidebar, in one commit.
+
+Issues for items found on the page are created once, in ``prepare``, on the first clone's files; ``edit``
+only renders, and may run again on fresher files if someone pushed in between. An item added to the page
+in that moment gets its issue from the next run (its own wiki-edit run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from pmaction.commands.sync_state import SyncState, facts_of, index_row, page_context, reviews_now
+from pmaction.items.apply import Backlogging, apply_decisions
+from pmaction.items.backlog import Decision, decide
+from pmaction.items.parse import ActionItem, ItemsParse, parse_action_items
+from pmaction.report.facts import collect_facts, set_facts_line
+from pmaction.report.render import REPORT_PAGE, render_report
+from pmaction.run.session import Session
+from pmaction.wiki.git import WikiOutcome, update_wiki, wiki_remote
+from pmaction.wiki.index import ensure_sidebar, update_index
+from pmaction.wiki.names import find_incident_page
+from pmaction.wiki.page import refresh_page, render_page
+from pmaction.wiki.render import DEFAULT_TEMPLATE_NAME
+
+# Called when the page already shows rows of comments this run did not read (a concurrent run saw more).
+Reread = Callable[[str], None]
+WarnItems = Callable[[ItemsParse, str], None]
+
+
+@dataclass
+class PageWriter:
+    session: Session
+    state: SyncState
+    items: Backlogging
+    template: str | None
+    today: date
+    reread: Reread
+    warn: WarnItems
+    decided: dict[str, Decision] = field(default_factory=dict)  # by the item's line, from prepare
+    attempts: list[bool] = field(default_factory=list)  # per edit: did the page exist in that clone?
+
+    def _parse(self, page: str) -> ItemsParse:
+        return parse_action_items(page, origin="page", taxonomy=self.session.config.type_taxonomy)
+
+    def prepare(self, files: dict[str, str]) -> None:
+        """Once, on the first clone: create the issues the page's new agreed items need."""
+        name = find_incident_page(files, self.state.full_name, self.state.number) or self.state.page_name
+        page = files.get(name)
+        if page is None:
+            if self.items.has_issues:
+                self.items.load()  # a fresh page still shows the backlog's progress
+            return
+        self.reread(page)
+        parsed = self._parse(page)
+        self.warn(parsed, f"wiki page {name}")
+        self.decided = {d.item.raw: d for d in self.items.apply(parsed.agreed)}
+
+    def _decisions(self, agreed: tuple[ActionItem, ...]) -> list[Decision]:
+        """The prepared decision for each item line; a line that appeared since is only linked to an issue
+        that already exists (never created here)."""
+        backlog = self.items.writer.backlog
+        known = [Decision(item, d.action, d.number) for item in agreed if (d := self.decided.get(item.raw))]
+        new = [item for item in agreed if item.raw not in self.decided]
+
+        def state_of(number: int) -> str | None:
+            issue = backlog.by_number.get(number)
+            return issue.state if issue else None
+
+        later = decide(new, backlog, create_checked=False, state_of=state_of) if new else []
+        return known + [d for d in later if d.action != "create"]
+
+    def edit(self, files: dict[str, str]) -> dict[str, str]:
+        state, config = self.state, self.session.config
+        found = find_incident_page(files, state.full_name, state.number)
+        if found and self.attempts and not self.attempts[0]:
+            state.raced = True  # our push was rejected and the page is there now: another run made it
+        self.attempts.append(found is not None)
+        name = found or state.page_name
+        state.page_name, state.page_url = name, state.url_of(self.session.ctx.server_url, name)
+        existing = files.get(name)
+        context = page_context(state, self.items.writer.backlog, config.tz)
+        template_name = config.template or DEFAULT_TEMPLATE_NAME
+        if existing is not None:
+            existing = apply_decisions(existing, self._decisions(self._parse(existing).agreed))
+            text = refresh_page(existing, context, self.template, template_name=template_name)
+        else:
+            text = render_page(context, self.template, template_name=template_name)
+        text = set_facts_line(text, facts_of(state, state.page_url))
+        return self._changes(files, name, text)
+
+    def _changes(self, files: dict[str, str], name: str, page: str) -> dict[str, str]:
+        state, config = self.state, self.session.config
+        facts = collect_facts({**files, name: page}, state.full_name)
+        created = len(self.items.writer.created)
+        index_name = f"{config.index_page}.md"
+        changes = {
+            name: page,
+            REPORT_PAGE: render_report(facts, reviews_now(state, created), self.today),
+            index_name: update_index(
+                files.get(index_name), index_row(state, state.page_url, config.tz), title=config.index_page
+            ),
+            "_Sidebar.md": ensure_sidebar(files.get("_Sidebar.md"), config.index_page),
+        }
+        return {key: value for key, value in changes.items() if files.get(key) != value}
+
+
+def write_wiki(writer: PageWriter) -> WikiOutcome:
+    session, issue = writer.session, writer.state.incident.issue
+    return update_wiki(
+        wiki_remote(session.ctx.server_url, writer.state.full_name),
+        session.ctx.token,
+        writer.edit,
+        message=f"pmaction: post-mortem of #{issue.number} {issue.title}"[:200],
+        dry_run=session.config.dry_run,
+        prepare=writer.prepare,
+    )

@@ -1,0 +1,114 @@
+"""Agreed items meet the backlog: create the issues new items need, then annotate and tick their lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from pmaction.errors import PmactionError
+from pmaction.github.client import GitHub
+from pmaction.items import edit
+from pmaction.items.backlog import BacklogWriter, Decision, decide, list_backlog
+from pmaction.items.parse import ActionItem, parse_action_items
+from pmaction.reporter import Reporter
+
+
+@dataclass
+class Backlogging:
+    """One incident's backlog for one run: listed at most once, and only when GitHub's count of the
+    review milestone's issues says there is something to list."""
+
+    writer: BacklogWriter
+    label: str
+    has_issues: bool
+    create_checked: bool
+    loaded: bool = False
+
+    def load(self) -> None:
+        if self.loaded:
+            return
+        self.loaded = True
+        if self.has_issues:
+            writer = self.writer
+            writer.backlog = list_backlog(
+                writer.github, incident=writer.incident, label=self.label, milestone=writer.milestone
+            )
+
+    def apply(self, agreed: Sequence[ActionItem]) -> list[Decision]:
+        """Create the issues new agreed items need; return what each item's line should become."""
+        if not agreed:
+            return []
+        self.load()
+        writer = self.writer
+        decisions = decide(
+            agreed, writer.backlog, create_checked=self.create_checked, state_of=writer.state_of
+        )
+        final = [self._create(d) if d.action == "create" else d for d in decisions]
+        # A concurrent run made some of these too: ours are closed as duplicates, lines link the originals.
+        originals = writer.settle_duplicates()
+        return [
+            replace(d, number=originals[d.number]) if d.number in originals and d.action == "annotate" else d
+            for d in final
+        ]
+
+    def _create(self, decision: Decision) -> Decision:
+        writer = self.writer
+        if writer.blocked is not None:
+            return Decision(decision.item, "keep")
+        try:
+            number = writer.ensure(decision.item)
+        except PmactionError as exc:
+            # Stop creating (GitHub is failing) but finish the page and the status comment; the rerun
+            # finds what landed by its marker and creates the rest.
+            writer.blocked = exc
+            number = None
+        return Decision(decision.item, "annotate" if number else "keep", number)
+
+
+def apply_decisions(markdown: str, decisions: Sequence[Decision]) -> str:
+    """Annotate and tick/untick item lines in a document (pure, byte for byte elsewhere)."""
+    for decision in decisions:
+        if decision.action == "annotate" and decision.number:
+            markdown, _ = edit.annotate(markdown, decision.item, decision.number)
+        elif decision.action == "tick":
+            markdown, _ = edit.set_checked(markdown, decision.item, True)
+        elif decision.action == "untick":
+            markdown, _ = edit.set_checked(markdown, decision.item, False)
+    return markdown
+
+
+def link_body_items(
+    github: GitHub,
+    number: int,
+    decisions: Sequence[Decision],
+    *,
+    taxonomy: Sequence[str],
+    reporter: Reporter,
+    done: list[str],
+) -> None:
+    """Write the items' issue numbers and states into the incident's body, re-read first: someone may have
+    edited it during this run (items are located by their raw line in the fresh body)."""
+    if not any(d.action in ("annotate", "tick", "untick") for d in decisions):
+        return
+    body = github.issue(number, action=f"re-read issue #{number} before editing its body").body
+    fresh = {item.raw: item for item in parse_action_items(body, origin="body", taxonomy=taxonomy).agreed}
+    remapped = [Decision(fresh[d.item.raw], d.action, d.number) for d in decisions if d.item.raw in fresh]
+    new_body = apply_decisions(body, remapped)
+    if len(new_body) > edit.BODY_LIMIT:
+        # GitHub would refuse the edit (422) on every rerun; the issues exist and the status comment lists
+        # them, so say how to get the links instead of failing the run.
+        reporter.warning(
+            f"the body of #{number} is too long to link its action items "
+            f"(GitHub allows {edit.BODY_LIMIT:,} characters): shorten it and re-run to add the links; "
+            "the items' issues are listed in the status comment meanwhile",
+            title="pmaction: action items",
+        )
+        return
+    linked = new_body != body and github.edit_issue(
+        number,
+        body=new_body,
+        action=f"link action items in the body of issue #{number}",
+        planned=f"would link {len(decisions)} action item(s) in the issue body",
+    )
+    if linked:
+        done.append(f"linked action items in the body of #{number}")
