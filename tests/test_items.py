@@ -141,6 +141,22 @@ def test_empty_boxes_are_skipped_with_a_warning() -> None:
     assert "line 2" in parsed.warnings[0] and "line 3" in parsed.warnings[1]
 
 
+def test_an_action_item_below_a_block_whose_end_line_was_deleted_is_still_agreed() -> None:
+    # Someone deleted "<!-- pmaction:end issue-items -->" on the page: the begin line is text now (the page
+    # merge reads it so too), and the items below it are the team's as before.
+    page = (
+        "## Action items\n\n"
+        "<!-- pmaction:begin issue-items -->\n"
+        "**From the incident issue** (edit these on the issue):\n\n"
+        "_No action items in the incident issue._\n\n"
+        "- [ ] Add a runbook check @bob #process\n\n"
+        "## Review\n\n"
+        "<!-- pmaction:begin review -->\n_No review scheduled yet._\n<!-- pmaction:end review -->\n"
+    )
+    parsed = parse_action_items(page, origin="page")
+    assert [item.title for item in parsed.agreed] == ["Add a runbook check"]
+
+
 # --- What one item says -------------------------------------------------------------------------------------
 
 

@@ -6,8 +6,8 @@ Documents are edited byte for byte: only the item's own line changes, line endin
 from __future__ import annotations
 
 from pmaction.items.issue_text import BODY_LIMIT
-from pmaction.items.parse import TASK, ActionItem, linked_issue, locate
-from pmaction.text.markdown import strip_cr
+from pmaction.items.parse import ActionItem, linked_issue, locate
+from pmaction.text.markdown import list_item, strip_cr
 
 # An annotated body must still fit GitHub's limit; callers that edit a body check it against this.
 __all__ = ["BODY_LIMIT", "annotate", "set_checked"]
@@ -45,10 +45,10 @@ def set_checked(markdown: str, item: ActionItem, checked: bool) -> tuple[str, bo
     if index is None:
         return markdown, False
     text = strip_cr(_split(markdown)[index])
-    task = TASK.match(text)
-    if task is None:
+    task = list_item(text)
+    if task is None or task.box is None:
         return markdown, False
-    box = task.start("box")
-    if (task.group("box") != " ") == checked:
+    box = task.box_at
+    if (task.box != " ") == checked:
         return markdown, True
     return _replace_line(markdown, index, text[:box] + ("x" if checked else " ") + text[box + 1 :]), True

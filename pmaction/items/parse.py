@@ -15,10 +15,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from pmaction.text import markers
-from pmaction.text.markdown import ATX, Fences, strip_cr
+from pmaction.text.markdown import BLOCK_KINDS, FENCE_KINDS, Kind, Line, ListItem, scan
 
 DEFAULT_TAXONOMY = ("mitigate", "prevent", "detect", "process", "test")
+
 
 @dataclass(frozen=True)
 class ActionItem:
@@ -45,13 +45,13 @@ class ItemsParse:
 
 # --- Reading the document structure ---------------------------------------------------------------------
 
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-# A line that is only bold text ("**Action items:**") is used as a heading in many issue bodies.
+# A line that is only bold text ("**Action items:**") is used as a heading in many issue bodies; only this
+# parser reads it so (to the Markdown scanner it is a paragraph).
 _BOLD_LINE = re.compile(r"^ {0,3}(\*\*|__)(.+?)\1[ \t]*:?[ \t]*$")
 # Bold-line pseudo-headings rank below every real heading.
 _BOLD_LEVEL = 7
-TASK = re.compile(r"^(?P<lead>[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?P<box>[ xX])\](?:[ \t]+(?P<text>.*))?$")
-_BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?P<text>.*\S)")
+# Not content: code, comments, our generated blocks, and the text lines of a setext heading.
+_SKIPPED = FENCE_KINDS | BLOCK_KINDS | {Kind.COMMENT, Kind.SETEXT}
 
 _AGREED_HEADING = re.compile(r"\bactions?\s+items?\b", re.IGNORECASE)
 _PROPOSAL_HEADING = re.compile(r"\b(?:ideas?|proposed|proposals?)\b", re.IGNORECASE)
@@ -62,11 +62,7 @@ class _Line:
     index: int
     text: str  # without "\r"
     section: str | None  # "agreed" | "proposals" | None
-
-
-def _split(markdown: str) -> list[str]:
-    # Split on "\n" only (str.splitlines also splits on \x0b, \u2028 ...), so indices map back exactly.
-    return markdown.split("\n")
+    item: ListItem | None  # a list item (task or not)
 
 
 def _heading_kind(text: str) -> str | None:
@@ -81,63 +77,28 @@ def _heading_kind(text: str) -> str | None:
 
 def _content_lines(markdown: str) -> Iterator[_Line]:
     """Lines outside code fences, HTML comments and our generated blocks, with the section they sit in."""
-    lines = [strip_cr(line) for line in _split(markdown)]
     stack: list[tuple[int, str | None]] = []  # (heading level, kind) of the enclosing headings
-    fences = Fences()
-    in_comment = False
-    block: str | None = None
-    for index, text in enumerate(lines):
-        if fences.open is not None:
-            fences.inside(text)
+    # Split on "\n" only (str.splitlines also splits on \x0b, \u2028 ...), so indices map back exactly.
+    for line in scan(markdown.split("\n")).lines:
+        if line.kind in _SKIPPED:
             continue
-        if in_comment:
-            in_comment = "-->" not in text
-            continue
-        if block is not None:
-            if markers.parse_block_end(text) == block:
-                block = None
-            continue
-        begin = markers.parse_block_begin(text)
-        if begin:
-            block = begin
-            continue
-        if fences.inside(text):  # opens a fence
-            continue
-        start = text.find("<!--")
-        if start >= 0 and "-->" not in text[start:]:
-            in_comment = True
-            continue
-        level, title = _heading(text, lines[index + 1] if index + 1 < len(lines) else None)
-        if level is not None:
+        heading = _heading(line)
+        if heading is not None:
+            level, title = heading
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, _heading_kind(title)))
             continue
         section = next((kind for _, kind in reversed(stack) if kind is not None), None)
-        yield _Line(index, text, section)
+        yield _Line(line.index, line.text, section, line.item)
 
 
-def _heading(text: str, following: str | None) -> tuple[int | None, str]:
-    atx = ATX.match(text)
-    if atx:
-        return len(atx["hashes"]), atx["text"] or ""
-    if (
-        following is not None
-        and text.strip()
-        and _SETEXT.match(following)
-        and not _SETEXT.match(text)
-        and not _is_block_start(text)
-    ):
-        # Setext heading: this line is the text, the next one its underline.
-        return (1 if following.strip().startswith("=") else 2), text.strip()
-    bold = _BOLD_LINE.match(text)
-    if bold:
-        return _BOLD_LEVEL, bold.group(2)
-    return None, ""
-
-
-def _is_block_start(text: str) -> bool:
-    return bool(_BULLET.match(text) or TASK.match(text) or text.lstrip().startswith((">", "|", "<")))
+def _heading(line: Line) -> tuple[int, str] | None:
+    """(level, title) of an ATX heading, a setext heading (at its underline) or a bold-only line."""
+    if line.kind in (Kind.HEADING, Kind.UNDERLINE):
+        return line.level, line.title
+    bold = _BOLD_LINE.match(line.text) if line.kind is Kind.PLAIN else None
+    return (_BOLD_LEVEL, bold.group(2)) if bold else None
 
 
 # --- One item line -----------------------------------------------------------------------------------------
@@ -289,17 +250,14 @@ def parse_action_items(
     for line in _content_lines(markdown):
         if line.section is None:
             continue
-        task = TASK.match(line.text)
+        task = line.item if line.item is not None and line.item.box is not None else None
         if line.section == "proposals" or task is None:
-            bullet = _BULLET.match(line.text)
-            if bullet:
-                # A task item under "Proposed" is still only a proposal: keep its text, not its box.
-                text = (task.group("text") or "") if task else bullet["text"]
-                if text.strip():
-                    proposals.append(text.strip())
+            # A task item under "Proposed" is still only a proposal: keep its text, not its box.
+            if line.item is not None and line.item.text.strip():
+                proposals.append(line.item.text.strip())
             continue
         where = f"line {line.index + 1}"
-        fields = _parse_fields(task.group("text") or "", taxonomy, where)
+        fields = _parse_fields(task.text, taxonomy, where)
         warnings.extend(fields.warnings)
         if not fields.title:
             warnings.append(f"{where}: '{line.text.strip()}' has no text; it was skipped")
@@ -309,7 +267,7 @@ def parse_action_items(
             title=fields.title,
             raw=line.text,
             line_index=line.index,
-            checked=task.group("box") in "xX",
+            checked=task.box in ("x", "X"),
             owners=fields.owners,
             type=fields.type,
             priority=fields.priority,
@@ -346,7 +304,7 @@ def locate(markdown: str, item: ActionItem) -> int | None:
     matches = [
         line.index
         for line in _content_lines(markdown)
-        if line.section == "agreed" and line.text == item.raw and TASK.match(line.text)
+        if line.section == "agreed" and line.text == item.raw and line.item is not None and line.item.box
     ]
     if item.line_index in matches:
         return item.line_index
