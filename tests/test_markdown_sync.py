@@ -3,9 +3,38 @@
 from __future__ import annotations
 
 from conftest import SandboxFactory
-from helpers import backlog_issues, incident_page, run_event, run_sync, scenario
+from helpers import backlog_issues, incident_page, run_event, run_sync, scenario, timeline_rows
 
 from pmaction.run.context import Event
+
+TABLE_BODY = (
+    "Primary database went away.\r\n"
+    "\r\n"
+    "## Timeline\r\n"
+    "\r\n"
+    "| Time | What |\r\n"
+    "|--|--|\r\n"
+    "| 08:55 | primary stopped answering |\r\n"
+    "| 09:20 | replica promoted #mitigated |\r\n"
+)
+
+
+def test_a_timeline_table_with_short_separator_dashes_in_the_issue_lands_row_by_row_without_warnings(
+    sandbox: SandboxFactory,
+) -> None:
+    sb = sandbox(scenario(issue={"body": TABLE_BODY}))
+
+    run = run_sync(sb, 12)
+
+    assert run.result.exit_code == 0, run.result.failed
+    assert not [w for w in run.warnings if "Timeline line" in w], run.warnings
+    rows = timeline_rows(incident_page(sb)[1])
+    assert [row for row in rows if "Time" in row or "--" in row.split("<!--")[0]] == []
+    stopped = next(row for row in rows if "primary stopped answering" in row)
+    promoted = next(row for row in rows if "replica promoted" in row)
+    assert stopped.startswith("| 2026-03-01 08:55 UTC |")
+    assert promoted.startswith("| 2026-03-01 09:20 UTC |")
+    assert rows.index(stopped) < rows.index(promoted)
 
 
 def test_an_action_item_below_a_block_whose_end_line_was_deleted_still_becomes_an_issue(

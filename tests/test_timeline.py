@@ -188,6 +188,25 @@ def test_duplicate_body_lines_get_numbered_keys() -> None:
     assert len({e.key for e in entries}) == 2
 
 
+@pytest.mark.parametrize(
+    ("header", "separator", "rows"),
+    [
+        ("| Time | What |", "|--|--|", ["| 10:00 | deploy rolled out |", "| 10:05 | errors spike |"]),
+        ("| Time | What |", "|-|-|", ["| 10:00 | deploy rolled out |", "| 10:05 | errors spike |"]),
+        ("| Time | What |", "| :-- | --: |", ["| 10:00 | deploy rolled out |", "| 10:05 | errors spike |"]),
+        ("Time | What", "--|--", ["10:00 | deploy rolled out", "10:05 | errors spike"]),
+    ],
+)
+def test_a_timeline_table_with_short_separator_dashes_gives_one_row_per_line_and_no_warning(
+    header: str, separator: str, rows: list[str]
+) -> None:
+    # GFM allows one or more dashes per cell, colons and no outer pipes; GitHub shows each as a table.
+    body = "\n".join(["## Timeline", "", header, separator, *rows, ""])
+    entries, warnings = body_entries(body, tz=UTC, default_date=date(2026, 3, 1))
+    assert [(e.when, e.text) for e in entries] == [(at(10), "deploy rolled out"), (at(10, 5), "errors spike")]
+    assert warnings == []
+
+
 def test_template_comments_and_no_response_are_not_entries() -> None:
     body = "### Timeline\n\n<!-- one line per observation:\n10:15 UTC - what happened -->\n_No response_\n"
     assert body_entries(body, tz=UTC, default_date=date(2026, 3, 1)) == ([], [])

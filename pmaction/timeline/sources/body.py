@@ -9,23 +9,47 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
 from pmaction.incident.issueform import NO_RESPONSE, normalise_key, scan_body
 from pmaction.incident.model import Incident
-from pmaction.text.markdown import Kind, Line
+from pmaction.text.markdown import BLOCK_KINDS, FENCE_KINDS, Kind, Line, cells
 from pmaction.text.times import parse_time, split_time_prefix
 from pmaction.timeline.model import Entry, Found, SourceContext
 from pmaction.timeline.tags import TIME_HINT, find_tags, quote
 
-_BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+# Frozen: a body entry's key is a hash of its line without this prefix, and keys are written on wiki pages.
+# Reading the line follows the scanner's list-item rule; the key must never move with it.
+_KEY_BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+# Lines that structure the section or are no one's words: never an observation.
+_NOT_ENTRIES = (
+    FENCE_KINDS
+    | BLOCK_KINDS
+    | {
+        Kind.BLANK,
+        Kind.COMMENT,
+        Kind.HEADING,  # sub-headings ("#### Day 2") only structure the section
+        Kind.UNDERLINE,
+        Kind.BREAK,
+        Kind.TABLE_SEPARATOR,
+    }
+)
 
 
 def _normalise_line(line: str) -> str:
     """What a body line's key is computed from: bullet, numbering and spacing changes keep the key."""
-    return " ".join(_BULLET.sub("", line).split())
+    return " ".join(_KEY_BULLET.sub("", line).split())
+
+
+@dataclass
+class _Observation:
+    first: Line  # the line the entry is read from
+    more: list[str] = field(default_factory=list)  # lines of a fenced block below it
+
+    @property
+    def raw(self) -> str:
+        return "\n".join([self.first.text, *self.more])
 
 
 def _timeline_section(body: str) -> list[Line]:
@@ -44,54 +68,38 @@ def _timeline_section(body: str) -> list[Line]:
     return lines
 
 
-def _section_items(section: list[Line]) -> list[str]:
+def _section_items(section: list[Line]) -> list[_Observation]:
     """The entry lines of a timeline section; a fenced block joins the entry above it (a pasted log is part
-    of that observation). Template comments, ``_No response_`` and table header/separator rows are not
-    entries."""
-    items: list[str] = []
-    in_comment = False
-    lines = [(line.text, line.fenced) for line in section]
-    heading = [line.kind is Kind.HEADING for line in section]
-    for index, (line, fenced) in enumerate(lines):
-        stripped = line.strip()
-        if fenced:
+    of that observation). Template comments, ``_No response_`` and a table's header and delimiter rows are
+    not entries."""
+    items: list[_Observation] = []
+    for line in section:
+        if line.fenced:
             if items:
-                items[-1] += "\n" + line
+                items[-1].more.append(line.text)
             else:
-                items.append(line)
+                items.append(_Observation(line))
             continue
-        if in_comment:
-            in_comment = "-->" not in stripped
+        header = line.kind is Kind.TABLE_ROW and line.table == line.index
+        if line.kind in _NOT_ENTRIES or header or line.text.strip() == NO_RESPONSE:
             continue
-        if stripped.startswith("<!--"):
-            in_comment = "-->" not in stripped
-            continue
-        # Sub-headings ("#### Day 2") only structure the section; they are not observations.
-        if not stripped or stripped == NO_RESPONSE or _TABLE_SEPARATOR.match(stripped) or heading[index]:
-            continue
-        following = lines[index + 1][0] if index + 1 < len(lines) else ""
-        if stripped.startswith("|") and _TABLE_SEPARATOR.match(following.strip()):
-            continue  # the header row of a table
-        items.append(line)
+        items.append(_Observation(line))
     return items
 
 
-def _table_cells(row: str) -> list[str]:
-    inner = row.strip()[1:]
-    if inner.endswith("|") and not inner.endswith("\\|"):
-        inner = inner[:-1]
-    return [cell.strip() for cell in _CELL_SPLIT.split(inner)]
-
-
-def _read_body_line(item: str, *, tz: tzinfo, default_date: date | None) -> tuple[datetime | None, str]:
-    first, _, more = item.partition("\n")
-    extra = "\n" + more if more else ""
-    if first.strip().startswith("|"):
-        cells = _table_cells(first)
-        when = parse_time(cells[0], tz=tz, default_date=default_date)
-        shown = cells[1:] if when is not None else cells
+def _read_body_line(
+    item: _Observation, *, tz: tzinfo, default_date: date | None
+) -> tuple[datetime | None, str]:
+    first = item.first
+    extra = "".join("\n" + line for line in item.more)
+    # A pipe-led line outside a table (its header left out) is still read as cells: the time is in the first.
+    if first.kind is Kind.TABLE_ROW or first.text.strip().startswith("|"):
+        row = cells(first.text)
+        when = parse_time(row[0], tz=tz, default_date=default_date)
+        shown = row[1:] if when is not None else row
         return when, " | ".join(cell for cell in shown if cell) + extra
-    when, text = split_time_prefix(_BULLET.sub("", first), tz=tz, default_date=default_date)
+    text = first.text[len(first.item.lead) :] if first.item is not None else first.text
+    when, text = split_time_prefix(text, tz=tz, default_date=default_date)
     return when, text + extra
 
 
@@ -102,7 +110,7 @@ def body_entries(body: str, *, tz: tzinfo, default_date: date | None) -> Found:
     seen: dict[str, int] = {}
     for number, item in enumerate(_section_items(_timeline_section(body)), start=1):
         when, text = _read_body_line(item, tz=tz, default_date=default_date)
-        first_line = item.split("\n", 1)[0].strip()
+        first_line = item.first.text.strip()
         if when is None:
             warnings.append(
                 f"Timeline line {number} of the issue body has no time pmaction can read: "
@@ -112,7 +120,9 @@ def body_entries(body: str, *, tz: tzinfo, default_date: date | None) -> Found:
         seen[digest] = seen.get(digest, 0) + 1
         key = f"body-{digest}" if seen[digest] == 1 else f"body-{digest}-{seen[digest]}"
         entries.append(
-            Entry(key=key, when=when, text=text, source="body", tags=find_tags(text), raw=item, order=number)
+            Entry(
+                key=key, when=when, text=text, source="body", tags=find_tags(text), raw=item.raw, order=number
+            )
         )
     return entries, warnings
 
