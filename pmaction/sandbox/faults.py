@@ -13,7 +13,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = {"status", "secondary_limit", "too_many", "primary_limit", "slow", "drop", "drop_after_apply"}
+KINDS = {
+    "status",
+    "secondary_limit",
+    "secondary_limit_reset",
+    "too_many",
+    "primary_limit",
+    "slow",
+    "drop",
+    "drop_after_apply",
+}
 SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
     "If you reach out to GitHub Support for help, please include the request ID 0000:SANDBOX."
@@ -114,7 +123,8 @@ def answer_for(fault: Fault, now_epoch: float | None = None) -> FaultAnswer | No
         status = 403 if fault.kind == "secondary_limit" else 429
         body = {"message": SECONDARY_MESSAGE, "documentation_url": DOCS_RATE, "status": str(status)}
         return FaultAnswer(status, {"Retry-After": str(fault.retry_after)}, body)
-    if fault.kind == "primary_limit":
+    if fault.kind in ("primary_limit", "secondary_limit_reset"):
+        # GitHub's other way of saying when: no Retry-After, the limit used up until the reset time.
         headers = {
             "x-ratelimit-limit": "5000",
             "x-ratelimit-remaining": "0",
@@ -122,7 +132,8 @@ def answer_for(fault: Fault, now_epoch: float | None = None) -> FaultAnswer | No
             "x-ratelimit-reset": str(epoch + fault.reset_in),
             "x-ratelimit-resource": "core",
         }
+        message = PRIMARY_MESSAGE if fault.kind == "primary_limit" else SECONDARY_MESSAGE
         return FaultAnswer(
-            403, headers, {"message": PRIMARY_MESSAGE, "documentation_url": DOCS_RATE, "status": "403"}
+            403, headers, {"message": message, "documentation_url": DOCS_RATE, "status": "403"}
         )
     return None

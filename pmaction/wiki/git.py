@@ -25,7 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pmaction.wiki import git_limits
+from pmaction.wiki.git_limits import RateLimited, limit_message, trace_environment, traced_limit
+
 BRANCH = "master"
+MAX_WAIT = 60.0  # max_wait_seconds' default: the longest rate-limit wait when the caller names none
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 
@@ -225,7 +229,21 @@ class _Git:
             env[f"GIT_CONFIG_KEY_{index}"] = "http.extraheader"
             env[f"GIT_CONFIG_VALUE_{index}"] = f"AUTHORIZATION: basic {_basic(self.token)}"
             env["GIT_CONFIG_COUNT"] = str(index + 1)
+            # git prints no headers: its trace is how a rate limit's Retry-After or reset is seen.
+            env.update(trace_environment(str(self.trace_path)))
         return env
+
+    @property
+    def trace_path(self) -> Path:
+        # Inside .git: never read as a page, removed with the clone, and deleted after each command.
+        return self.work / ".git" / "http-trace"
+
+    def _failure(self, detail: str, network: bool) -> Exception:
+        """What a failed git command means; a rate limit is told apart from a refusal by its headers."""
+        limit = traced_limit(self.trace_path) if network else None
+        if limit is not None:
+            return RateLimited(limit)
+        return classify_git_failure(scrub(detail, self.token), self.full_name)
 
     def __call__(self, *args: str, network: bool = False) -> str:
         base = [
@@ -258,8 +276,12 @@ class _Git:
             raise WikiError(
                 _failed_message(self.full_name, f"git {args[0]} timed out after {self.timeout:g} s")
             ) from None
-        if proc.returncode != 0:
-            raise classify_git_failure(scrub(err or out, self.token), self.full_name)
+        try:
+            if proc.returncode != 0:
+                raise self._failure(err or out, network)
+        finally:
+            if network:
+                self.trace_path.unlink(missing_ok=True)
         return out
 
 
@@ -314,6 +336,8 @@ def read_wiki(
         if not _checkout(git, remote, history=True):
             return WikiPages({}, {})
         return WikiPages(_read_files(work), _last_authors(git("log", "--format=%x00%ae", "--name-only")))
+    except RateLimited as err:  # a read is not waited for: the next event's run reads again
+        return WikiPages({}, {}, limit_message(err.limit, git.full_name, 0))
     except (WikiError, _Rejected, _Transient) as err:
         return WikiPages({}, {}, str(err))
     finally:
@@ -392,6 +416,7 @@ def update_wiki(
     git_timeout: float = 60,
     env: Mapping[str, str] | None = None,
     prepare: Prepare | None = None,
+    max_wait: float = MAX_WAIT,
 ) -> WikiOutcome:
     """Apply ``edit`` to the wiki at ``remote`` in one commit on master, pushed as the bot.
 
@@ -401,7 +426,7 @@ def update_wiki(
     ``prepare``, if given, sees the first clone's files once, before the first ``edit``: the place for
     work done elsewhere that the pages depend on (creating an issue for an item found on a page), which
     must not happen twice. Failures come back as an outcome whose message names the fix; exceptions
-    raised by ``prepare`` or ``edit`` propagate.
+    raised by ``prepare`` or ``edit`` propagate. A rate limit is waited out if it fits in ``max_wait``.
     """
     full_name = full_name_of(remote)
     base_env = dict(os.environ if env is None else env)
@@ -422,17 +447,14 @@ def update_wiki(
             outcome = _attempt(remote, edit, git, message, dry_run, once)
             if outcome.status == "unchanged" and tried and tried.commit and _landed(git, tried.commit):
                 return tried  # the previous push was applied, only its answer was lost
-            if attempt > 1 and outcome.status == "pushed":
-                outcome = WikiOutcome(
-                    outcome.status,
-                    f"{outcome.message[:-1]} after {attempt} attempts.",
-                    outcome.commit,
-                    outcome.changed,
-                    outcome.diff,
-                )
-            return outcome
+            return _counted(outcome, attempt)
         except WikiError as err:
             return WikiOutcome(err.status, str(err))
+        except RateLimited as err:
+            if err.limit.wait > max_wait or attempt >= max_attempts:
+                return WikiOutcome("failed", limit_message(err.limit, full_name, max_wait, attempts=attempt))
+            git_limits.sleep(err.limit.wait)  # GitHub applied nothing: the next round is a fresh clone
+            continue
         except (_Rejected, _Transient) as err:
             last = str(err)
             last_kind = "rejected" if isinstance(err, _Rejected) else "unreachable"
@@ -440,11 +462,23 @@ def update_wiki(
         finally:
             shutil.rmtree(work, ignore_errors=True)
         time.sleep(min(0.05 * 2**attempt, 1.0))  # let the other writer finish before we look again
+    return _gave_up(full_name, max_attempts, last, last_kind)
+
+
+def _gave_up(full_name: str, max_attempts: int, last: str, last_kind: str) -> WikiOutcome:
     if last_kind == "rejected":
         message = f"The wiki of {full_name} still refused the push after {max_attempts} attempts"
     else:
         message = f"Could not reach the wiki of {full_name} in {max_attempts} attempts"
     return WikiOutcome("failed", f"{message} ({_one_line(last)}): re-run.")
+
+
+def _counted(outcome: WikiOutcome, attempt: int) -> WikiOutcome:
+    """A push that needed more than one round says how many."""
+    if attempt == 1 or outcome.status != "pushed":
+        return outcome
+    message = f"{outcome.message[:-1]} after {attempt} attempts."
+    return WikiOutcome(outcome.status, message, outcome.commit, outcome.changed, outcome.diff)
 
 
 def _landed(git: _Git, sha: str) -> bool:
