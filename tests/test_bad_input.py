@@ -319,6 +319,28 @@ def test_a_timeline_command_with_an_unreadable_time_is_kept_and_the_warning_quot
     assert any("restarted the db" in row for row in timeline_rows(page))
 
 
+@pytest.mark.parametrize("stamp", ["9999-12-31 23:30 EST", "0001-01-01 00:10 CET", "9999-12-31 23:59 UTC"])
+def test_a_back_dated_time_out_of_range_is_time_unknown_with_a_warning_naming_the_comment(
+    sandbox: SandboxFactory, stamp: str
+) -> None:
+    comment = {
+        "user": "bob",
+        "created_at": "2026-03-01T09:05:00Z",
+        "body": f"/timeline failover done | {stamp}",
+    }
+    sb = sandbox(scenario(issue={"comments": [comment]}))
+
+    run = run_sync(sb, 12, timezone="Pacific/Kiritimati")
+
+    assert run.result.exit_code == 0, run.result.failed
+    [warning] = [w for w in run.warnings if "/timeline" in w]
+    url = issue_state(sb, 12)["comments"][0]["html_url"]
+    one_line(warning, "comment by bob", url, f'"/timeline failover done | {stamp}"')
+    _, page = incident_page(sb)
+    assert next(row for row in timeline_rows(page) if "failover done" in row).startswith("| time unknown |")
+    assert run_sync(sb, 12, timezone="Pacific/Kiritimati").result.exit_code == 0  # and every later sync
+
+
 def test_a_body_timeline_line_without_a_time_is_kept_and_the_warning_quotes_it(
     sandbox: SandboxFactory,
 ) -> None:

@@ -155,3 +155,36 @@ def test_times_are_shown_in_the_configured_zone_with_its_abbreviation() -> None:
 )
 def test_durations_read_like_a_person_would_say_them(td: timedelta | None, text: str) -> None:
     assert format_duration(td) == text
+
+
+# --- times pmaction cannot compute with: unreadable, never a crash ------------------------------------
+
+FAR_OFF = [
+    "9999-12-31 23:30 EST",  # past datetime's last moment once in UTC
+    "0001-01-01 00:10 CET",  # before its first
+    "9999-12-31 23:59 UTC",  # representable, but not in a zone east of UTC, nor with a review after it
+    "0001-01-01 00:10 UTC",
+    "March 1, 9999 23:30 EST",  # the longer forms too
+    "1 January 0001 00:10 CET",
+    "1969-12-31 23:59 UTC",  # before 1970 or from 3000 on: a typo, not an incident
+    "3000-01-01 00:00 UTC",
+]
+
+
+@pytest.mark.parametrize("text", FAR_OFF)
+def test_a_time_out_of_range_is_unreadable_not_a_crash(text: str) -> None:
+    assert parse_time(text, tz=BERLIN, default_date=DAY) is None
+    assert split_time_prefix(f"{text} failover done", tz=BERLIN, default_date=DAY) == (
+        None,
+        f"{text} failover done",
+    )
+
+
+def test_the_range_is_1970_to_2999() -> None:
+    assert parse_time("1970-01-01 00:00 UTC", tz=UTC, default_date=None) == utc(1970, 1, 1)
+    assert parse_time("2999-12-31 23:59 UTC", tz=UTC, default_date=None) == utc(2999, 12, 31, 23, 59)
+
+
+def test_a_time_at_the_edge_of_what_python_holds_is_still_shown() -> None:
+    last = datetime.max.replace(tzinfo=UTC)
+    assert format_time(last, ZoneInfo("Pacific/Kiritimati")).startswith("9999-12-31")

@@ -10,6 +10,8 @@ Rules worth knowing:
   guess "the next day" for times after midnight: write the date for those.
 - Specific abbreviations are fixed offsets (EST is always UTC-5); generic ones (ET, CT, MT, PT) follow the
   daylight-saving rules of the date. CET/CEST are fixed: write Europe/Berlin to follow DST.
+- A moment before 1970 or from the year 3000 on is unreadable (None) like any other: it is a typo, and
+  near Python's year 1 or 9999 it could not even be shown in another zone or have a review date after it.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ ABBREVIATIONS: dict[str, tzinfo] = {
     "AKST": _fixed(-9),
     "AKDT": _fixed(-8),
 }
+# The moments an incident's times may name (UTC): anything else is a typo that would overflow later.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)  # exclusive
 # Abbreviations written in lower case are accepted only for these: "10:15 et al" must stay text.
 _LOWERCASE_OK = frozenset({"UTC", "GMT"})
 
@@ -155,7 +160,18 @@ def _build(stamp: re.Match[str], zone: tzinfo | None, *, tz: tzinfo, default_dat
             raise _Unreadable(clock)
         pm = stamp["ampm"][0].lower() == "p"
         naive = naive.replace(hour=naive.hour % 12 + (12 if pm else 0))
-    return naive.replace(tzinfo=zone or tz).astimezone(UTC)
+    return _in_range(naive.replace(tzinfo=zone or tz))
+
+
+def _in_range(moment: datetime) -> datetime:
+    """``moment`` in UTC, or _Unreadable when it lies outside EARLIEST..LATEST (or beyond Python's years)."""
+    try:
+        utc = moment.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise _Unreadable(str(moment)) from exc
+    if not EARLIEST <= utc < LATEST:
+        raise _Unreadable(str(moment))
+    return utc
 
 
 def _prefix(text: str, *, tz: tzinfo, default_date: date | None) -> tuple[datetime, int] | None:
@@ -190,11 +206,11 @@ def _fallback(text: str, *, tz: tzinfo) -> datetime | None:
         return None
     try:
         value = dateparser.parse(text, tzinfos=ABBREVIATIONS)
-    except (ValueError, OverflowError):
+        if f"{value.year:04d}" not in re.findall(r"\b\d{4}\b", text):
+            return None  # dateutil read another year than the one written ("0001" as 2001)
+        return _in_range(value if value.tzinfo is not None else value.replace(tzinfo=tz))
+    except (ValueError, OverflowError, _Unreadable):
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
-    return value.astimezone(UTC)
 
 
 def _unwrap(text: str) -> str:
@@ -242,7 +258,10 @@ def format_time(dt: datetime | None, tz: tzinfo) -> str:
     """``2026-03-01 11:15 CET`` in the configured zone; ``time unknown`` for None."""
     if dt is None:
         return "time unknown"
-    local = dt.astimezone(tz)
+    try:
+        local = dt.astimezone(tz)
+    except OverflowError:  # within a day of Python's year 1 or 9999: UTC can still show it
+        local = dt.astimezone(UTC)
     name = local.tzname() or ""
     if not name or name[0] in "+-":
         offset = local.utcoffset() or timedelta(0)
