@@ -178,7 +178,7 @@ def test_a_review_coming_up_gets_one_reminder_and_a_second_run_stays_quiet(sandb
     assert body.startswith("### Post-mortem review coming up")
     assert "is due **2026-05-15** (in 5 days)" in body
     assert "@alice @bob" in body
-    assert result.done == ["posted a 'soon' reminder on #12"]
+    assert result.done == ["posted a review-coming-up reminder on #12"]
 
     sb.advance(timedelta(days=2))
     result, _ = nag(sb)
@@ -253,7 +253,7 @@ def test_an_overdue_nag_is_not_repeated_inside_nag_interval_days_but_is_after(
     result, _ = nag(sb)
     first, second = comments_on(sb, 12)
     assert "9 days ago" in first and "16 days ago" in second
-    assert result.done == ["posted a 'overdue' reminder on #12"]
+    assert result.done == ["posted an overdue-review reminder on #12"]
 
 
 def test_nag_interval_days_is_an_input(sandbox: SandboxFactory) -> None:
@@ -329,7 +329,7 @@ def test_a_reminder_looking_comment_by_an_outsider_does_not_silence_the_nag(sand
     ]
     sb = sandbox(data)
     result, _ = nag(sb)
-    assert result.done == ["posted a 'overdue' reminder on #12"]
+    assert result.done == ["posted an overdue-review reminder on #12"]
     assert len(comments_on(sb, 12)) == 2
 
 
@@ -347,7 +347,7 @@ def test_dry_run_posts_nothing_and_shows_what_it_would_say(sandbox: SandboxFacto
     result, reporter = nag(sb, dry_run="true")
     assert comments_on(sb, 12) == []
     assert posts(sb) == []
-    assert result.done == ["would post a 'overdue' reminder on #12"]
+    assert result.done == ["would post an overdue-review reminder on #12"]
     [shown] = [m for m in reporter.of("info") if m.startswith("dry run: would comment on #12")]
     assert "- [ ] #14 Add replica lag alarm (@bob)" in shown
     assert json.loads(result.outputs["overdue_reviews"])[0]["incident"] == 12
@@ -433,7 +433,7 @@ def test_operations_per_run_stops_the_run_and_the_next_run_continues_oldest_firs
     sb.advance(timedelta(hours=1))
     result, reporter = nag(sb, operations_per_run="10")
     assert [len(comments_on(sb, n)) for n in incidents] == [1, 1, 1, 1, 1]
-    assert result.done == ["posted a 'overdue' reminder on #24"]
+    assert result.done == ["posted an overdue-review reminder on #24"]
     assert reporter.of("warning") == []
 
 
@@ -446,7 +446,7 @@ def test_a_thousand_milestones_are_read_a_hundred_at_a_time(sandbox: SandboxFact
     sb = sandbox(scenario(milestones, issues))
     result, _ = nag(sb)
     done = result.done
-    assert done == [f"posted a 'overdue' reminder on #{10_000 + n}" for n in (1, 2, 3)]
+    assert done == [f"posted an overdue-review reminder on #{10_000 + n}" for n in (1, 2, 3)]
     requests = nag_requests(sb)
     assert requests.count(MILESTONES) == math.ceil(count / 100) == 10
     # ceil(M/100) + 1 + k comments + 1 item listing (only #2 has open items).
@@ -591,4 +591,4 @@ def test_a_milestone_without_recorded_owners_reads_the_incident_for_them(sandbox
 def test_the_bundled_review_due_scenario_is_nagged(sandbox: SandboxFactory) -> None:
     sb = sandbox("review-due")
     result, _ = nag(sb)
-    assert result.done == ["posted a 'overdue' reminder on #12"]
+    assert result.done == ["posted an overdue-review reminder on #12"]

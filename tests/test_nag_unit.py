@@ -144,3 +144,17 @@ def test_statuses_are_soonest_first_and_the_overdue_output_lists_only_overdue_re
             "url": "http://x/milestone/7",
         }
     ]
+
+
+def test_a_review_without_items_says_so_instead_of_zero_of_zero() -> None:
+    status = classify(review(date(2026, 5, 1), open_issues=0, closed=0), NOW.date(), 7)
+    body = render_reminder(status, "overdue", now=NOW, people=["alice"], open_items=[])
+    assert "0 of 0" not in body
+    assert "No action items in the review milestone yet" in body
+
+
+def test_open_items_are_listed_in_issue_order() -> None:
+    status = classify(review(date(2026, 5, 1)), NOW.date(), 7)
+    items = [OpenItem(44, "second", ()), OpenItem(43, "first", ())]
+    body = render_reminder(status, "overdue", now=NOW, people=[], open_items=items)
+    assert body.index("#43 first") < body.index("#44 second")

@@ -86,14 +86,18 @@ def _post_reminder(session: Session, status: ReviewStatus, kind: str, now: datet
             review.incident,
             body,
             action=f"comment on incident #{review.incident}",
-            planned=f"would post a '{kind}' reminder on #{review.incident}",
+            planned=f"would post {reminder_name(kind)} on #{review.incident}",
         )
     except PmactionError as exc:
         session.result.fail(str(exc))
         return
     report_planned(github.take_planned(), session.reporter, session.result.done)
     if posted is not None:  # None: a dry run, which only planned it
-        session.result.done.append(f"posted a '{kind}' reminder on #{review.incident}")
+        session.result.done.append(f"posted {reminder_name(kind)} on #{review.incident}")
+
+
+def reminder_name(kind: str) -> str:
+    return "an overdue-review reminder" if kind == "overdue" else "a review-coming-up reminder"
 
 
 def _recent_reminders(session: Session, since: datetime, budget: Budget) -> dict[int, list[Reminder]]:

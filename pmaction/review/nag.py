@@ -67,7 +67,11 @@ def render_reminder(
     """The comment body (pure). Our marker is the last line."""
     review = status.review
     total = review.open_issues + review.closed_issues
-    progress = f"{review.closed_issues} of {total} items closed"
+    progress = (
+        f"Progress: {review.closed_issues} of {total} items closed."
+        if total
+        else "No action items in the review milestone yet: agree some, or say in the review why none."
+    )
     mention = " ".join(f"@{login}" for login in people)
     due = review.due_on.isoformat() if review.due_on else "n/a"
     if kind == "soon":
@@ -76,7 +80,7 @@ def render_reminder(
             "### Post-mortem review coming up",
             "",
             f"The review of this incident ([{review.title}]({review.html_url})) is due **{due}** ({when}).",
-            f"Progress: {progress}.",
+            progress,
         ]
     else:
         lines = [
@@ -84,11 +88,11 @@ def render_reminder(
             "",
             f"The review of this incident ([{review.title}]({review.html_url})) was due **{due}**, "
             f"{status.days} day{'s' if status.days != 1 else ''} ago.",
-            f"Progress: {progress}.",
+            progress,
         ]
     if open_items:
         lines += ["", "Open items:"]
-        for item in open_items:
+        for item in sorted(open_items, key=lambda open_item: open_item.number):
             owners = " ".join(f"@{login}" for login in item.assignees)
             lines.append(f"- [ ] #{item.number} {_one_line(item.title)}" + (f" ({owners})" if owners else ""))
     if mention:
