@@ -225,10 +225,11 @@ def _block_ends(texts: Sequence[str]) -> dict[int, tuple[str, int]]:
     begins: dict[str, list[int]] = {}
     ends: dict[str, list[int]] = {}
     for index, text in enumerate(texts):
-        # Cheap tests first: most lines are no marker (a timeline row has a marker of another kind).
-        if "pmaction:begin" in text and (name := markers.parse_block_begin(text)):
+        if not _opens_comment(text):
+            continue  # cheap: a marker line is a comment line, and most lines are none
+        if name := markers.parse_block_begin(text):
             begins.setdefault(name, []).append(index)
-        elif "pmaction:end" in text and (name := markers.parse_block_end(text)):
+        elif name := markers.parse_block_end(text):
             ends.setdefault(name, []).append(index)
     found: dict[int, tuple[str, int]] = {}
     for name, starts in begins.items():
@@ -405,29 +406,3 @@ def _ends_table(text: str) -> bool:
         or list_item(text) is not None
         or text.lstrip(" \t").startswith(">")
     )
-
-
-# --- the old per-reader rules, until every reader asks ``scan`` ---------------------------------------------
-
-FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
-ATX = _ATX
-
-
-class Fences:
-    """Feed lines in order; tells which belong to a fenced code block (the fence lines included)."""
-
-    def __init__(self) -> None:
-        self.open: str | None = None
-
-    def inside(self, line: str) -> bool:
-        match = FENCE.match(line)
-        if self.open is None:
-            if match is None:
-                return False
-            self.open = match["fence"]
-            return True
-        # A fence closes with the same character, at least as long, and nothing else on the line.
-        stripped = line.strip()
-        if stripped.startswith(self.open) and set(stripped) == {self.open[0]}:
-            self.open = None
-        return True
