@@ -12,6 +12,7 @@ from typing import Any
 from pmaction.commands import COMMAND_TABLE
 from pmaction.errors import ConfigError, PmactionError
 from pmaction.github.client import ApiSettings, GitHub
+from pmaction.github.errors import quiet_library_logs
 from pmaction.reporter import Reporter
 from pmaction.run.clock import Clock
 from pmaction.run.config import Config, build_config, parse_config_file
@@ -50,6 +51,7 @@ def api_settings(ctx: RunContext, config: Config) -> ApiSettings:
 
 def run(ctx: RunContext, inputs: Mapping[str, str], reporter: Reporter, clock: Clock | None = None) -> Result:
     """Run pmaction once. Raises PmactionError for failures that stop the whole run."""
+    quiet_library_logs()
     clock = clock or Clock()
     result = Result()
     if not ctx.token:

@@ -114,3 +114,16 @@ def test_a_wiki_run_when_no_post_mortem_page_changed_writes_nothing(
     assert "nothing to do" in outcome.stdout
     assert not [r for r in sb.requests() if r["method"] != "GET" and r["kind"] == "api"]
     assert not [r for r in sb.requests() if r["route"] == "git:receive-pack"]
+
+
+def test_a_read_only_token_is_one_error_naming_every_permission_and_no_library_noise(
+    sandbox: SandboxFactory, tmp_path: Path
+) -> None:
+    read_only = {"issues": "read", "contents": "read", "metadata": "read"}
+    sb = sandbox(scenario(tokens=[{"token": "ghs_read", "permissions": read_only}]))
+
+    outcome = run_action(sb, "issues", labeled_payload(sb), tmp_path, inputs={"github_token": "ghs_read"})
+
+    assert outcome.code == 1
+    assert "permissions: {issues: write, contents: write}" in outcome.stdout
+    assert "failed with 403" not in outcome.stdout

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -188,6 +189,15 @@ def _transport_failure(exc: BaseException, action: str) -> PmactionError | None:
     return None
 
 
+def quiet_library_logs() -> None:
+    """PyGithub logs each refused request itself; pmaction says it once, as a line that names the fix."""
+    library = logging.getLogger("github")  # PyGithub attaches a console handler at INFO on import
+    for handler in list(library.handlers):
+        library.removeHandler(handler)
+    library.addHandler(logging.NullHandler())
+    library.propagate = False
+
+
 def translate(exc: BaseException, action: str, *, area: str = "issues") -> PmactionError:
     """Turn a PyGithub/requests/urllib3 failure during ``action`` into one line that names the fix."""
     if isinstance(exc, PmactionError):
@@ -206,8 +216,11 @@ def translate(exc: BaseException, action: str, *, area: str = "issues") -> Pmact
             )
         if status == 403:
             need = _PERMISSION_FOR.get(area, "issues: write")
+            # A token that may not write issues usually may not write the wiki either: name the whole set.
+            whole = f"`permissions: {{{need}, contents: write}}`" if need != "contents: read" else f"`{need}`"
             return PermissionMissing(
-                f"The token may not {action} (403 {message}): add `permissions: {need}` to the job"
+                f"The token may not {action} (403 {message}): give the job {whole} "
+                "(pmaction writes issues, milestones, comments and the wiki)"
             )
         if status == 404:
             return NotFound(
