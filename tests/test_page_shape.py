@@ -19,3 +19,11 @@ def test_a_dry_run_shows_the_planned_review_without_an_empty_link(sandbox: Sandb
     diff = "\n".join(line for line in run.reporter.of("info") if line.startswith("dry run: wiki diff"))
     assert "- **Milestone:** Post-mortem review: #12" in diff
     assert "]()" not in diff
+
+
+def test_the_status_comment_links_the_page_by_its_incident_not_its_file_name(sandbox: SandboxFactory) -> None:
+    sb = sandbox(scenario())
+    run_sync(sb, 12)
+    [status] = [c for c in sb.repo_state()["issues"][0]["comments"] if "Post-mortem bookkeeping" in c["body"]]
+    name = incident_page(sb)[0].removesuffix(".md")
+    assert f"- **Timeline page:** [Post-mortem of #12]({sb.server_url}/{sb.repo}/wiki/{name})" in status["body"]

@@ -63,7 +63,7 @@ def render_status(view: StatusView) -> str:
     durations = view.timeline.durations
     lines = [HEADING, ""]
     if view.page_url:
-        lines.append(f"- **Timeline page:** [{_link_text(view.page_url)}]({view.page_url})")
+        lines.append(f"- **Timeline page:** [Post-mortem of #{view.number}]({view.page_url})")
     elif view.page_problem:
         lines.append(f"- **Timeline page:** not written: {view.page_problem}")
     lines.append(f"- **Announced:** {format_time(moments.announced, view.tz)}")
@@ -91,10 +91,6 @@ def render_status(view: StatusView) -> str:
         markers.status_marker(view.full_name, view.number),
     ]
     return "\n".join(lines) + "\n"
-
-
-def _link_text(url: str) -> str:
-    return url.rsplit("/", 1)[-1].replace("-", " ")
 
 
 def _one_line(text: str) -> str:
