@@ -26,4 +26,5 @@ def test_the_status_comment_links_the_page_by_its_incident_not_its_file_name(san
     run_sync(sb, 12)
     [status] = [c for c in sb.repo_state()["issues"][0]["comments"] if "Post-mortem bookkeeping" in c["body"]]
     name = incident_page(sb)[0].removesuffix(".md")
-    assert f"- **Timeline page:** [Post-mortem of #12]({sb.server_url}/{sb.repo}/wiki/{name})" in status["body"]
+    url = f"{sb.server_url}/{sb.repo}/wiki/{name}"
+    assert f"- **Timeline page:** [Post-mortem of #12]({url})" in status["body"]
