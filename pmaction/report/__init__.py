@@ -1,0 +1,1 @@
+"""The cross-incident report: each page's facts line, and the report page built from them."""
