@@ -1,1 +1,3 @@
-"""Text rules used everywhere, each once: hidden markers, the Markdown line scanner, times and durations' formats, escaping."""
+"""Text rules used everywhere, each once: hidden markers, the Markdown line scanner, times and durations'
+formats, escaping.
+"""

@@ -1,1 +1,3 @@
-"""The incident's timeline: entries from a list of sources (body, comments, events), the key moments and the one duration rule."""
+"""The incident's timeline: entries from a list of sources (body, comments, events), the key moments and
+the one duration rule.
+"""

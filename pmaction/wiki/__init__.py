@@ -1,1 +1,3 @@
-"""The wiki: page names, render and merge of the incident page, the index and sidebar, and the git writer (the wiki edge)."""
+"""The wiki: page names, render and merge of the incident page, the index and sidebar, and the git writer
+(the wiki edge).
+"""
