@@ -119,20 +119,24 @@ def _merge(existing: str, ctx: PageContext, template_text: str | None, template_
     cr = "\r" if existing.count("\r\n") * 2 > existing.count("\n") else ""
     lines = _ensure_page_marker(lines, markers.page_marker(ctx.repo.full_name, ctx.issue.number), cr)
 
-    for name in names:  # regenerate the blocks the page has
-        span = scan(lines).blocks.get(name)
-        if span is not None:
-            lines[span[0] : span[1] + 1] = with_cr(pick(name).blocks[name], cr, lines[span[0] : span[1] + 1])
+    # Regenerate the blocks the page has, from the bottom up so the spans above keep their indexes (a
+    # block's new lines change nothing outside it, so one scan of the page serves them all).
+    found = scan(lines).blocks
+    for name in sorted((name for name in names if name in found), key=lambda name: found[name], reverse=True):
+        begin, end = found[name]
+        lines[begin : end + 1] = with_cr(pick(name).blocks[name], cr, lines[begin : end + 1])
 
     lines = _merge_table(lines, ctx, fresh.table_head or default.table_head, cr)
 
-    for name in names:  # put back the blocks a person deleted; a team template's missing ones go last
-        if name not in scan(lines).blocks:
-            source = pick(name)
-            heading, level, right_after = source.anchors[name]
-            if source is not fresh:
-                heading, right_after = (None if level == 1 else heading), False
-            lines = _insert_block(lines, source.blocks[name], (heading, level, right_after), cr)
+    # Put back the blocks a person deleted; a team template's missing ones go last. Putting one back
+    # neither makes nor unmakes another, so which are missing is read once.
+    found = scan(lines).blocks
+    for name in [name for name in names if name not in found]:
+        source = pick(name)
+        heading, level, right_after = source.anchors[name]
+        if source is not fresh:
+            heading, right_after = (None if level == 1 else heading), False
+        lines = _insert_block(lines, source.blocks[name], (heading, level, right_after), cr)
     return "\n".join(lines)
 
 
