@@ -55,6 +55,16 @@ def test_a_longer_fence_is_not_closed_by_a_shorter_one() -> None:
     assert parse_sections(body) == {"logs": "````\n```\n### still inside\n````", "impact": "none"}
 
 
+def test_a_heading_inside_an_html_comment_starts_no_section() -> None:
+    # Template guidance in a comment is invisible on GitHub; its "###" lines are not fields.
+    body = "### What happened\n\nfoo\n<!--\n### Hidden\n-->\nbar\n"
+    assert parse_sections(body) == {"what happened": "foo\n<!--\n### Hidden\n-->\nbar"}
+
+
+def test_numbered_checkbox_answers_are_read_like_bulleted_ones() -> None:
+    assert checked_options("1. [X] Paged\n2. [ ] Escalated\n- [x] Status page") == ["Paged", "Status page"]
+
+
 def test_an_empty_body_has_no_fields() -> None:
     assert parse_sections("") == {}
     assert field_value("", "Started") is None

@@ -157,6 +157,30 @@ def test_an_action_item_below_a_block_whose_end_line_was_deleted_is_still_agreed
     assert [item.title for item in parsed.agreed] == ["Add a runbook check"]
 
 
+def test_one_line_of_triple_backtick_code_does_not_hide_the_items_below() -> None:
+    # "```make check```" is inline code on GitHub (a backtick fence's info string has no backtick).
+    markdown = "## Action items\n```make check``` must pass first.\n- [ ] Add a smoke test\n"
+    assert [item.title for item in agreed(markdown)] == ["Add a smoke test"]
+
+
+def test_an_unfinished_comment_after_an_item_hides_neither_it_nor_the_items_below() -> None:
+    # GitHub shows "<!-- later" as text: an inline comment must close within its paragraph.
+    markdown = "## Action items\n- [ ] Fix the alert <!-- later\n- [ ] Page the DBA\n"
+    assert [item.title for item in agreed(markdown)] == ["Fix the alert <!-- later", "Page the DBA"]
+
+
+def test_a_generated_block_right_after_an_unclosed_comment_is_still_ours_not_the_teams() -> None:
+    # The begin line's "-->" closes the comment, and the block (copies of the issue's items) stays hidden.
+    page = (
+        "## Action items\n<!-- notes from the meeting\n"
+        "<!-- pmaction:begin issue-items -->\n"
+        "- [ ] copy of an issue item (#3)\n"
+        "<!-- pmaction:end issue-items -->\n"
+        "- [ ] Our own item\n"
+    )
+    assert [item.title for item in agreed(page)] == ["Our own item"]
+
+
 # --- What one item says -------------------------------------------------------------------------------------
 
 

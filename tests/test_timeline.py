@@ -207,6 +207,13 @@ def test_a_timeline_table_with_short_separator_dashes_gives_one_row_per_line_and
     assert warnings == []
 
 
+def test_a_break_or_an_underline_in_the_timeline_is_no_entry_and_no_warning() -> None:
+    body = "## Timeline\n- 10:00 alert fired\n\n***\n\nDay two\n===\n- 10:05 rolled back\n"
+    entries, warnings = body_entries(body, tz=UTC, default_date=date(2026, 3, 1))
+    assert texts(entries) == ["alert fired", "Day two", "rolled back"]
+    assert len(warnings) == 1 and "Day two" in warnings[0]
+
+
 def test_template_comments_and_no_response_are_not_entries() -> None:
     body = "### Timeline\n\n<!-- one line per observation:\n10:15 UTC - what happened -->\n_No response_\n"
     assert body_entries(body, tz=UTC, default_date=date(2026, 3, 1)) == ([], [])
