@@ -19,6 +19,22 @@ def main(env: Mapping[str, str] | None = None) -> int:
     # Mask first, before anything could print the token.
     runner.mask(read_input(env, "github_token") or env.get("GITHUB_TOKEN", ""))
     try:
+        code = _run(env, runner)
+    except Exception as exc:  # a bug: still one line, and never a traceback with secrets in it
+        runner.error(
+            f"pmaction crashed ({type(exc).__name__}: {exc}); please report it with this line",
+            title="pmaction: internal error",
+        )
+        return 1
+    except KeyboardInterrupt:  # SIGINT: the job was cancelled
+        runner.error("pmaction was interrupted; re-run to finish: what was done is found again, not repeated")
+        return 130
+    # A runner file that could not be written fails the step: later steps would miss its outputs.
+    return 1 if runner.broken_files else code
+
+
+def _run(env: Mapping[str, str], runner: Runner) -> int:
+    try:
         environment = load_environment(env)
         runner.output_path = environment.output_path
         runner.summary_path = environment.summary_path
@@ -34,12 +50,6 @@ def main(env: Mapping[str, str] | None = None) -> int:
             runner.add_summary(partial.summary_markdown())
         else:
             runner.add_summary(f"### pmaction failed\n\n{exc}\n")
-        return 1
-    except Exception as exc:  # a bug: still one line, and never a traceback with secrets in it
-        runner.error(
-            f"pmaction crashed ({type(exc).__name__}: {exc}); please report it with this line",
-            title="pmaction: internal error",
-        )
         return 1
     for name, value in result.outputs.items():
         runner.set_output(name, value)

@@ -55,6 +55,8 @@ class Runner:
     output_path: Path | None = None
     summary_path: Path | None = None
     secrets_seen: list[str] = field(default_factory=list)
+    # The runner's files that could not be written, by variable name: each is said once, and fails the step.
+    broken_files: list[str] = field(default_factory=list)
 
     def _command(self, name: str, message: str, properties: Mapping[str, str] | None = None) -> None:
         props = ""
@@ -102,8 +104,7 @@ class Runner:
         if self.output_path is None:
             self.info(f"output {name}: {value}")
             return
-        with self.output_path.open("a", encoding="utf-8") as handle:
-            handle.write(output_lines(name, value))
+        self._append("GITHUB_OUTPUT", self.output_path, output_lines(name, value))
 
     def add_summary(self, markdown: str) -> None:
         if not markdown:
@@ -112,5 +113,21 @@ class Runner:
         if self.summary_path is None:
             self.info(markdown)
             return
-        with self.summary_path.open("a", encoding="utf-8") as handle:
-            handle.write(markdown)
+        self._append("GITHUB_STEP_SUMMARY", self.summary_path, markdown)
+
+    def _append(self, variable: str, path: Path, text: str) -> None:
+        """Append to one of the runner's files; a file that cannot take it is one ::error line, once, and
+        the rest of the run's reporting goes on (the other file, the log)."""
+        if variable in self.broken_files:
+            return
+        try:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            self.broken_files.append(variable)
+            reason = exc.strerror or type(exc).__name__
+            self.error(
+                f"could not write to {variable} {path} ({reason}): it must be a file the job can append to, "
+                f"as the runner sets it; do not set {variable} in the step's env:",
+                title="pmaction: runner files",
+            )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pmaction.errors import ConfigError
 from pmaction.run.context import Event, RunContext
@@ -41,24 +42,71 @@ class Environment:
     now: str | None = field(default=None)
 
 
+# Every payload problem ends with the same fix: the runner writes this file; a person who set the
+# variable (a local run, a step's env:) pointed it somewhere else.
+_PAYLOAD_FIX = (
+    "GITHUB_EVENT_PATH must name the event's payload, a JSON object, as the runner writes it: if you set "
+    "it yourself, point it at such a file (`{}` will do for workflow_dispatch) or unset it"
+)
+
+
+def _payload_text(path: str) -> str:
+    """The payload file's text; each way it cannot be read is a ConfigError naming the fix."""
+    where = f"GITHUB_EVENT_PATH {path}"
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{where} does not exist: run pmaction inside a workflow job; {_PAYLOAD_FIX}"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{where} is a directory, not a file: {_PAYLOAD_FIX}") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"{where} cannot be read ({exc.strerror or type(exc).__name__}): {_PAYLOAD_FIX}"
+        ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where} is not UTF-8 text (byte {exc.start}): {_PAYLOAD_FIX}") from None
+    if not text.strip():
+        raise ConfigError(f"{where} is empty: {_PAYLOAD_FIX}")
+    return text
+
+
 def load_event(env: Mapping[str, str]) -> Event:
     name = env.get("GITHUB_EVENT_NAME", "").strip() or "workflow_dispatch"
     path = env.get("GITHUB_EVENT_PATH", "").strip()
-    payload: dict[str, Any] = {}
+    payload: Any = {}
     if path:
+        text = _payload_text(path)
         try:
-            payload = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(
-                f"GITHUB_EVENT_PATH {path} does not exist: run pmaction inside a workflow job"
-            ) from None
+            payload = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ConfigError(
-                f"GITHUB_EVENT_PATH {path} is not JSON ({exc.msg}): the runner wrote a bad payload"
+                f"GITHUB_EVENT_PATH {path} is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}): "
+                f"{_PAYLOAD_FIX}"
+            ) from None
+        except RecursionError:  # nested thousands deep: no payload the runner writes
+            raise ConfigError(
+                f"GITHUB_EVENT_PATH {path} is nested too deeply to read: {_PAYLOAD_FIX}"
             ) from None
         if not isinstance(payload, dict):
-            raise ConfigError(f"GITHUB_EVENT_PATH {path} holds no JSON object")
+            raise ConfigError(f"GITHUB_EVENT_PATH {path} holds no JSON object: {_PAYLOAD_FIX}")
     return Event(name=name, payload=payload)
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    """GITHUB_API_URL or GITHUB_SERVER_URL as given (no trailing /), refused unless it is an http(s) URL."""
+    value = env.get(name, "").strip().rstrip("/") or default
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"{name} {value!r} is not an http(s) URL: it must look like {default} (on GitHub Enterprise "
+            f"https://HOST{'/api/v3' if name == 'GITHUB_API_URL' else ''}); the runner sets it, so do not "
+            "set it in the step's env:"
+        )
+    return value
 
 
 def load_environment(env: Mapping[str, str]) -> Environment:
@@ -67,8 +115,8 @@ def load_environment(env: Mapping[str, str]) -> Environment:
     repo = env.get("GITHUB_REPOSITORY", "").strip()
     if not repo:
         raise ConfigError("GITHUB_REPOSITORY is not set: run inside a workflow, or set it to owner/name")
-    server_url = env.get("GITHUB_SERVER_URL", "").strip().rstrip("/") or "https://github.com"
-    api_url = env.get("GITHUB_API_URL", "").strip().rstrip("/") or "https://api.github.com"
+    server_url = _url(env, "GITHUB_SERVER_URL", "https://github.com")
+    api_url = _url(env, "GITHUB_API_URL", "https://api.github.com")
     workspace_text = env.get("GITHUB_WORKSPACE", "").strip()
     context = RunContext(
         repo=repo,

@@ -56,6 +56,11 @@ WRONG_INPUTS = [
     ("dry_run", "perhaps", "dry_run: 'perhaps' is not a boolean; use true or false"),
     ("seconds_between_requests", "-1", "seconds_between_requests: '-1' is out of range"),
     ("remind_before_days", "a week", "remind_before_days: 'a week' is not a whole number"),
+    (
+        "seconds_between_writes",
+        "inf",
+        "seconds_between_writes: 'inf' is out of range; use a number of seconds",
+    ),
 ]
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +14,7 @@ import pytest
 from helpers import labeled_payload
 
 from entrypoint.settings import read_inputs
-from pmaction.demo import run_action, run_demo
+from pmaction.demo import child_env, run_action, run_demo
 from pmaction.run.options import action_defaults
 
 INCIDENT = {
@@ -165,3 +169,150 @@ def test_the_runners_own_variables_are_never_taken_for_inputs() -> None:
         "github_token": "ghs_token",
         "timezone": "Europe/Berlin",  # a step's env: of an input's name; an empty one is not set
     }
+
+
+# --- the runner's environment gone wrong: one line naming the fix, never a traceback ----------------------
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    code: int
+    stdout: str
+    stderr: str
+    output: str
+    summary: str
+
+    @property
+    def errors(self) -> list[str]:
+        return [line for line in self.stdout.splitlines() if line.startswith("::error")]
+
+
+def run_entrypoint(
+    sb: Any,
+    workdir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    inputs: dict[str, str] | None = None,
+    payload: dict[str, Any] | None = None,
+) -> ChildRun:
+    """``python -m entrypoint`` with the runner's environment, any of it replaced by ``env``."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    event_path, output, summary = workdir / "event.json", workdir / "output", workdir / "summary.md"
+    event_path.write_text(json.dumps(labeled_payload(sb) if payload is None else payload), encoding="utf-8")
+    output.write_text("")
+    summary.write_text("")
+    child = child_env(os.environ, workdir)
+    child.update({f"INPUT_{name.upper()}": value for name, value in action_defaults().items()})
+    child.update({f"INPUT_{name.upper()}": value for name, value in (inputs or {}).items()})
+    child.update(
+        {
+            "INPUT_GITHUB_TOKEN": sb.token,
+            "INPUT_SECONDS_BETWEEN_WRITES": (inputs or {}).get("seconds_between_writes", "0"),
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": "issues",
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_REPOSITORY": sb.repo,
+            "GITHUB_API_URL": sb.api_url,
+            "GITHUB_SERVER_URL": sb.server_url,
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "PMACTION_NOW": sb.now().isoformat(),
+            **(env or {}),
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "entrypoint"],
+        env=child,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return ChildRun(done.returncode, done.stdout, done.stderr, text_of(output), text_of(summary))
+
+
+def text_of(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def one_error_naming(run: ChildRun, *fragments: str) -> str:
+    assert run.code == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr and run.stderr == "", run.stderr
+    [error] = run.errors
+    assert "crashed" not in error, error
+    for fragment in fragments:
+        assert fragment in error, error
+    return error
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragments"),
+    [
+        ("GITHUB_API_URL", "127.0.0.1:9/api/v3", ("GITHUB_API_URL", "https://api.github.com")),
+        ("GITHUB_SERVER_URL", "github.com", ("GITHUB_SERVER_URL", "https://github.com")),
+    ],
+    ids=["api-url", "server-url"],
+)
+def test_a_url_without_a_scheme_is_one_line_naming_the_fix(
+    sandbox: Any, tmp_path: Path, name: str, value: str, fragments: tuple[str, ...]
+) -> None:
+    sb = sandbox(INCIDENT)
+    payload = labeled_payload(sb)
+    sb.clear_requests()
+    run = run_entrypoint(sb, tmp_path, env={name: value}, payload=payload)
+    one_error_naming(run, *fragments, repr(value))
+    assert sb.requests() == []
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (None, "is a directory"),
+        (b"\xff\xfe\x00binary", "is not UTF-8"),
+        (b"", "is empty"),
+        (b"{not json", "is not JSON"),
+        (b"[1, 2]", "holds no JSON object"),
+    ],
+    ids=["directory", "binary", "empty", "not-json", "a-list"],
+)
+def test_a_payload_file_that_is_no_json_object_is_one_line_naming_the_fix(
+    sandbox: Any, tmp_path: Path, content: bytes | None, fragment: str
+) -> None:
+    sb = sandbox(INCIDENT)
+    path = tmp_path / "payload"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    run = run_entrypoint(sb, tmp_path / "run", env={"GITHUB_EVENT_PATH": str(path)})
+    error = one_error_naming(run, "GITHUB_EVENT_PATH", fragment)
+    assert "the runner wrote a bad payload" not in error
+    assert "point it at" in error and "unset" in error  # the fix
+
+
+@pytest.mark.parametrize("name", ["GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"])
+def test_a_summary_or_output_path_that_is_a_directory_is_one_error_and_the_rest_is_still_reported(
+    sandbox: Any, tmp_path: Path, name: str
+) -> None:
+    sb = sandbox({**INCIDENT, "wiki": "missing"})  # a failing run: its own ::error must still be printed
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    run = run_entrypoint(sb, tmp_path / "run", env={name: str(folder)})
+    assert run.code == 1
+    assert "Traceback" not in run.stdout + run.stderr and run.stderr == ""
+    [broken] = [e for e in run.errors if name in e]
+    assert "is a directory" in broken.lower() and f"do not set {name} in the step's env" in broken
+    assert any("open the repository's Wiki tab once" in e for e in run.errors)  # the run's own failure
+    if name == "GITHUB_OUTPUT":
+        assert "## Post-mortem" in run.summary or "pmaction" in run.summary  # the summary still written
+    else:
+        assert "milestone_number=1" in run.output  # the outputs still written
+
+
+def test_seconds_between_writes_inf_is_refused_before_any_request(sandbox: Any, tmp_path: Path) -> None:
+    sb = sandbox(INCIDENT)
+    payload = labeled_payload(sb)
+    sb.clear_requests()
+    run = run_entrypoint(sb, tmp_path, inputs={"seconds_between_writes": "inf"}, payload=payload)
+    one_error_naming(run, "seconds_between_writes: 'inf'", "86400")
+    assert sb.requests() == []

@@ -54,13 +54,20 @@ def parse_int(name: str, value: Any, *, minimum: int = 0) -> int:
     return number
 
 
+# A day: longer than any job may run on a GitHub-hosted runner (6 h), and far below what a sleep can take
+# (`inf` or 1e300 seconds made PyGithub's pause between writes crash the run after its first write).
+MAX_SECONDS = 86400.0
+
+
 def parse_float(name: str, value: Any, *, minimum: float = 0.0) -> float:
     try:
         number = float(str(value).strip())
     except ValueError:
         raise ConfigError(f"{name}: {value!r} is not a number of seconds; use e.g. 1 or 0.5") from None
-    if number < minimum or number != number:
-        raise ConfigError(f"{name}: {value!r} is out of range; use a number >= {minimum}")
+    if not minimum <= number <= MAX_SECONDS:  # NaN fails both comparisons
+        raise ConfigError(
+            f"{name}: {value!r} is out of range; use a number of seconds from {minimum:g} to {MAX_SECONDS:g}"
+        )
     return number
 
 
