@@ -93,6 +93,10 @@ CONFIG_FILES = [
     ("type_taxonomy: [fix it]\n", "type_taxonomy: ['fix it'] must be a non-empty list of words"),
     ("index_page: 'Post/mortems'\n", "index_page: 'Post/mortems' is not a wiki page name"),
     ("template: .github/missing.md.j2\n", "template: .github/missing.md.j2 does not exist in the repository"),
+    (
+        "review_after: 2 months\ntimezone: UTC\nreview_after: 6 weeks\n",
+        f"{CONFIG}: review_after is set twice (lines 1 and 3): keep one",
+    ),
 ]
 
 
@@ -109,6 +113,20 @@ def test_a_broken_config_file_stops_before_any_write_naming_file_line_and_column
 
     one_line(caught.value, fragment)
     assert writes(sb) == 0, write_log(sb)
+
+
+@pytest.mark.parametrize("value", ["99999 months", "40 months", "200 weeks", "1100 days"])
+def test_a_review_after_too_long_says_the_longest_period(sandbox: SandboxFactory, value: str) -> None:
+    sb = sandbox(scenario())
+
+    with pytest.raises(ConfigError) as caught:
+        run_sync(sb, 12, review_after=value)
+
+    one_line(
+        caught.value, f"review_after: {value!r} is longer than", "at most 1098 days, 156 weeks or 35 months"
+    )
+    assert "write N days" not in str(caught.value)
+    assert sb.requests() == []
 
 
 # --- the wrong issue ---------------------------------------------------------------------------------

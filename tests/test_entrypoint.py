@@ -316,3 +316,17 @@ def test_seconds_between_writes_inf_is_refused_before_any_request(sandbox: Any, 
     run = run_entrypoint(sb, tmp_path, inputs={"seconds_between_writes": "inf"}, payload=payload)
     one_error_naming(run, "seconds_between_writes: 'inf'", "86400")
     assert sb.requests() == []
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line_saying_so_not_a_bad_time_zone(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    sb = sandbox(INCIDENT)
+    config = tmp_path / "run" / "workspace" / ".github" / "postmortem.yml"
+    config.parent.mkdir(parents=True)
+    config.write_bytes("review_after: 6 weeks\ntimezone: Europe/Zürich\n".encode("latin-1"))
+    run = run_action(sb, "issues", labeled_payload(sb), tmp_path / "run")
+    assert run.code == 1
+    [error] = [line for line in run.stdout.splitlines() if line.startswith("::error")]
+    assert ".github/postmortem.yml:2" in error and "not UTF-8" in error and "save the file as UTF-8" in error
+    assert "time zone" not in error

@@ -58,16 +58,58 @@ class Config:
 # --- the config file -----------------------------------------------------------------------------
 
 
+def _not_utf8(text: str, path: str) -> None:
+    """The readers decode with errors="replace": a replacement character is a byte that was no UTF-8
+    (a file saved as Latin-1 showed up as a bad time zone, or a bad label)."""
+    if "\ufffd" in text:
+        line = text[: text.index("\ufffd")].count("\n") + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text; save the file as UTF-8 and re-run")
+
+
+def _no_repeated_keys(node: yaml.Node, path: str) -> None:
+    """YAML takes the last of two equal keys without a word: refuse it, naming the key and both lines."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                line = key.start_mark.line + 1
+                if key.value in seen:
+                    raise ConfigError(
+                        f"{path}: {key.value} is set twice (lines {seen[key.value]} and {line}): keep one "
+                        "and re-run"
+                    )
+                seen[key.value] = line
+            _no_repeated_keys(value, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _no_repeated_keys(item, path)
+
+
+def _load_yaml(text: str, path: str) -> Any:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _no_repeated_keys(node, path)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def parse_config_file(text: str, path: str) -> dict[str, Any]:
     """Parse the YAML config file into raw values; errors name file, line and column."""
+    _not_utf8(text, path)
     try:
-        data = yaml.safe_load(text) if text.strip() else {}
+        data = _load_yaml(text, path) if text.strip() else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
         raise ConfigError(f"{where}: YAML syntax error: {exc.problem}; fix the file and re-run") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc}); fix the file and re-run") from None
+    except RecursionError:  # thousands of nested brackets: no config file pmaction reads looks like this
+        raise ConfigError(f"{path}: nested too deeply to read; fix the file and re-run") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

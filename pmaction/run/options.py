@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pmaction.errors import ConfigError
 from pmaction.items.parse import DEFAULT_TAXONOMY
-from pmaction.review.dates import parse_review_after
+from pmaction.review.dates import MAX_PERIOD_DAYS, parse_review_after
 
 COMMAND_NAMES = ("auto", "sync", "nag", "report")
 
@@ -114,13 +114,36 @@ def parse_timezone(name: str, value: Any) -> str:
     return text
 
 
+_PERIOD_FORM = re.compile(r"^(?P<count>\d+) ?(?P<unit>[a-z]+)$", re.IGNORECASE)
+
+
+def _accepted(period: str) -> bool:
+    try:
+        parse_review_after(period)
+    except ValueError:
+        return False
+    return True
+
+
+def _longest(unit: str) -> int:
+    """The longest count of ``unit`` the review parser takes (it alone decides; asked only on an error)."""
+    return next(count for count in range(MAX_PERIOD_DAYS, 0, -1) if _accepted(f"{count} {unit}"))
+
+
 def parse_review_after_text(name: str, value: Any) -> str:
     """Validate with the same parser the review milestone uses, so both agree on what is accepted."""
     text = " ".join(str(value).split())
     try:
         parse_review_after(text)
     except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+        form = _PERIOD_FORM.match(text)
+        if form is None or int(form["count"]) < 1 or not _accepted(f"1 {form['unit']}"):
+            raise ConfigError(str(exc)) from None
+        # The right form, too many of the unit: say the limit, not the form.
+        raise ConfigError(
+            f"{name}: {value!r} is longer than the longest review period, three years: write at most "
+            f"{_longest('days')} days, {_longest('weeks')} weeks or {_longest('months')} months"
+        ) from None
     return text
 
 
