@@ -1,11 +1,22 @@
-"""Everything that speaks the Actions runner's language: workflow commands, outputs, job summary.
+r"""Everything that speaks the Actions runner's language: workflow commands, outputs, job summary.
 
 Nothing else in pmaction prints ``::`` commands or writes these files.
+
+One rule keeps people's text (titles, comments, labels, wiki lines) from speaking it too. The runner reads
+the log line by line (a line ends at LF, CR or CR LF) and obeys a line that starts with ``::name::`` after
+its leading whitespace, or that holds the legacy ``##[name]`` anywhere (actions/runner, ActionCommand.cs;
+``::stop-commands::`` would silence pmaction's own errors). So every message the engine hands the Reporter
+leaves here as lines that cannot be a command: in a command (notice, warning, debug, error, group) the
+message is escaped the runner's own way (``%0A``, ``%0D``), so it stays on that command's line; a plain
+info message is printed line by line, a line that would start a command gets ``\`` before its ``::``, and
+``##[`` becomes ``##[\`` (the runner's own defusing of its markers). The job summary is a Markdown file,
+not the log: it is written as given.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 import sys
 from collections.abc import Iterator, Mapping
@@ -23,6 +34,18 @@ def escape_data(value: str) -> str:
 
 def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Leading whitespace as trimmed (Python's whitespace holds .NET's), and invisible format characters too.
+_COMMAND_START = re.compile(r"^([\s\u200b-\u200d\u2060\ufeff]*)::")
+
+
+def log_lines(message: str) -> list[str]:
+    """``message`` as the physical lines the runner will read, none of which it can take for a command."""
+    return [
+        _COMMAND_START.sub(r"\1\\::", line.replace("##[", "##[\\")) for line in _LINE_BREAK.split(message)
+    ]
 
 
 def output_lines(name: str, value: str) -> str:
@@ -77,7 +100,8 @@ class Runner:
 
     # The Reporter protocol the engine talks to.
     def info(self, message: str) -> None:
-        print(self._scrub(message), file=self.stream, flush=True)
+        for line in log_lines(self._scrub(message)):
+            print(line, file=self.stream, flush=True)
 
     def notice(self, message: str) -> None:
         self._command("notice", message)

@@ -3,6 +3,7 @@ hidden markers pasted into user text cannot steer pmaction, and no user text is 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,12 +13,15 @@ from helpers import (
     backlog_issues,
     incident_page,
     issue_state,
+    labeled_payload,
     run_sync,
     scenario,
     status_comments,
     timeline_rows,
 )
+from runner_rule import assert_only_own_commands, commands_in
 
+from pmaction.demo import run_action
 from pmaction.items.parse import item_key
 from pmaction.review.dates import milestone_description
 from pmaction.text.markers import item_marker as backlog_marker
@@ -265,3 +269,35 @@ def test_a_private_repository_is_not_scanned(sandbox: SandboxFactory) -> None:
     assert not [w for w in run.warnings if "redacted" in w or "public wiki" in w]
     _, page = incident_page(sb)
     assert "hunter2x9" in page
+
+
+# --- workflow-command injection: nothing people write is obeyed by the runner -------------------------------
+
+INJECTION = "\n::error title=pwn::injected\r::stop-commands::y\n::add-mask::error\n##[error]legacy"
+INJECTED = ("injected", "y", "error", "legacy")
+
+
+def injecting_incident() -> dict[str, Any]:
+    hostile_comment = f"Paging the DBA.{INJECTION}\n/timeline failover ::error::x ##[warning]z | 25:99"
+    data = scenario(
+        labels=[{"name": "incident", "color": "d73a4a"}, {"name": f"sev1{INJECTION}", "color": "ededed"}],
+        issue={
+            "title": f"DB down{INJECTION}",
+            "body": f"The primary went away.{INJECTION}\n\n### Action items\n\n- [ ] Fix it{INJECTION}\n",
+            "labels": ["incident", f"sev1{INJECTION}"],
+            "comments": [comment("bob", hostile_comment)],
+        },
+    )
+    return data
+
+
+@pytest.mark.parametrize("dry_run", ["false", "true"], ids=["run", "dry-run"])
+def test_a_title_a_body_a_comment_and_a_label_carrying_commands_are_never_obeyed(
+    sandbox: SandboxFactory, tmp_path: Path, dry_run: str
+) -> None:
+    sb = sandbox(injecting_incident())
+    outcome = run_action(sb, "issues", labeled_payload(sb), tmp_path, inputs={"dry_run": dry_run})
+    assert outcome.code == 0, outcome.stdout
+    assert "DB down" in outcome.stdout  # the title is in the log, as text
+    assert_only_own_commands(outcome.stdout, token=sb.token, injected=INJECTED)
+    assert [c.name for c in commands_in(outcome.stdout) if c.name == "error"] == []

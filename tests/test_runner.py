@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+from runner_rule import assert_only_own_commands, commands_in
+
 from entrypoint.runner import Runner, escape_data, fit_summary, output_lines
 from entrypoint.settings import read_input, read_inputs
 
@@ -72,3 +75,73 @@ def test_inputs_are_read_as_INPUT_NAME_then_NAME() -> None:
     assert read_input(env, "review_after") == "3 weeks"
     assert read_input(env, "dry_run") == "true"  # a hyphenated spelling still arrives
     assert read_inputs({"INPUT_TIMEZONE": " UTC "})["timezone"] == "UTC"
+
+
+# --- people's text never becomes a workflow command -------------------------------------------------------
+
+HOSTILE = [
+    "DB down\n::error title=pwn::injected\n::stop-commands::x",
+    "ok\r::stop-commands::y",
+    "\n::add-mask::error",
+    "  \t::warning::indented",
+    "\u2028::error::after a line separator",
+    "\r\n::endgroup::",
+    "text ##[error]legacy form mid-line",
+    "##[add-mask]error",
+    "::error::at the very start",
+]
+INJECTED = ("injected", "x", "y", "error", "indented", "after a line separator", "legacy form mid-line")
+
+
+def every_kind_of_line(text: str) -> str:
+    stream = io.StringIO()
+    runner = Runner(stream=stream)
+    runner.mask("ghs_token")
+    runner.info(f"#12 {text}: 1 comment(s)")
+    runner.info(text)
+    runner.notice(text)
+    runner.warning(text, title=text)
+    runner.debug(text)
+    runner.error(text, title=text)
+    with runner.group(text):
+        runner.info(f"dry run: wiki diff\n {text}\n+{text}")
+    runner.set_output("x", text)  # no GITHUB_OUTPUT: printed as a log line
+    runner.add_summary(text)  # no GITHUB_STEP_SUMMARY: printed as log lines
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_no_line_of_peoples_text_is_a_command_the_runner_would_obey(text: str) -> None:
+    printed = every_kind_of_line(text)
+    assert_only_own_commands(printed, token="ghs_token", injected=INJECTED)
+    names = [command.name for command in commands_in(printed)]
+    assert names == ["add-mask", "notice", "warning", "debug", "error", "group", "endgroup"]
+
+
+def test_a_continuation_line_that_would_start_a_command_is_marked_and_kept_readable() -> None:
+    stream = io.StringIO()
+    Runner(stream=stream).info("DB down\n::error title=pwn::injected\r  ::stop-commands::x\nplain")
+    assert stream.getvalue().split("\n") == [
+        "DB down",
+        "\\::error title=pwn::injected",
+        "  \\::stop-commands::x",
+        "plain",
+        "",
+    ]
+
+
+def test_the_legacy_form_is_defused_anywhere_in_a_line() -> None:
+    stream = io.StringIO()
+    Runner(stream=stream).info("see ##[error]this and ##[warning]that")
+    assert stream.getvalue() == "see ##[\\error]this and ##[\\warning]that\n"
+    assert commands_in(stream.getvalue()) == []
+
+
+def test_commands_keep_their_escaping_and_the_summary_file_is_markdown_as_given(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    summary = tmp_path / "summary"
+    runner = Runner(stream=stream, summary_path=summary)
+    runner.error("50% done\n::error::x", title="a: b, c")
+    runner.add_summary("## Post-mortem\n::error::x\n")
+    assert stream.getvalue() == "::error title=a%3A b%2C c::50%25 done%0A::error::x\n"
+    assert summary.read_text() == "## Post-mortem\n::error::x\n"
