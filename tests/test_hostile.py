@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import SandboxFactory
+from github_render import links, visible_text
 from helpers import (
     REPO,
     backlog_issues,
@@ -18,6 +19,7 @@ from helpers import (
     scenario,
     status_comments,
     timeline_rows,
+    writes,
 )
 from runner_rule import assert_only_own_commands, commands_in
 
@@ -301,3 +303,36 @@ def test_a_title_a_body_a_comment_and_a_label_carrying_commands_are_never_obeyed
     assert "DB down" in outcome.stdout  # the title is in the log, as text
     assert_only_own_commands(outcome.stdout, token=sb.token, injected=INJECTED)
     assert [c.name for c in commands_in(outcome.stdout) if c.name == "error"] == []
+
+
+# --- HTML in people's words: shown as text, never thrown away by GitHub's sanitizer ------------------------
+
+HTML_COMMENTS = [
+    "<script>alert(1)</script> lost words",
+    "<style>p { display: none }</style> style words",
+    "<iframe src=https://x.example>frame words</iframe> after the frame",
+    "<textarea>an unclosed text area would swallow the rest of the page",
+    "we hit the <ENV> limit",
+    "everyday: a < b, x <3, <- and ->, see <https://status.example/7>, the `<div>` tag",
+]
+
+
+def test_html_in_comments_shows_as_text_on_the_page_and_everyday_text_looks_right(
+    sandbox: SandboxFactory,
+) -> None:
+    comments = [comment("bob", text, at=f"09:{10 + i:02d}") for i, text in enumerate(HTML_COMMENTS)]
+    sb = sandbox(scenario(issue={"title": "DB <b>down</b> <script>x</script>", "comments": comments}))
+
+    assert run_sync(sb, 12).result.exit_code == 0
+
+    _, page = incident_page(sb)
+    shown = visible_text(page)
+    for text in HTML_COMMENTS[:-1]:
+        assert text in shown, text
+    assert "everyday: a < b, x <3, <- and ->, see https://status.example/7, the <div> tag" in shown
+    assert "https://status.example/7" in links(page)
+    assert "# Post-mortem: #12 DB &lt;b>down&lt;/b> &lt;script>x&lt;/script>" in page
+    assert "DB <b>down</b> <script>x</script>" in shown
+    sb.clear_requests()
+    assert run_sync(sb, 12).result.exit_code == 0
+    assert writes(sb) == 0
