@@ -170,8 +170,9 @@ def test_items_agreed_on_the_wiki_page_are_created_and_annotated_there(sandbox: 
     assert made["title"] == "Review config changes like code"
     assert "taken from the post-mortem page" in made["body"]
     after = incident_page(sb)[1]
-    assert f"{added} (#{made['number']})\n" in after
-    assert after == page.replace(added, f"{added} (#{made['number']})").replace(
+    linked = f"([#{made['number']}]({sb.server_url}/{sb.repo}/issues/{made['number']}))"  # wikis: no autolink
+    assert f"{added} {linked}\n" in after
+    assert after == page.replace(added, f"{added} {linked}").replace(
         "| Backlog | 0 of 0 items closed |", "| Backlog | 0 of 1 items closed |"
     )
 
@@ -210,8 +211,9 @@ def test_closing_a_backlog_issue_ticks_its_item_and_reopening_unticks_it(sandbox
 
     assert f"- [x] Alert on replica lag @alice #detect (#{body_no})" in issue_state(sb, 12)["body"]
     page = incident_page(sb)[1]
-    assert f"- [x] Alert on replica lag (#{body_no})" in page  # the issue's items, shown on the page
-    assert f"- [x] Add a runbook check @bob #process (#{page_no})" in page
+    issues = f"{sb.server_url}/{sb.repo}/issues"
+    assert f"- [x] Alert on replica lag ([#{body_no}]({issues}/{body_no}))" in page  # the issue's items
+    assert f"- [x] Add a runbook check @bob #process ([#{page_no}]({issues}/{page_no}))" in page
     assert "| Backlog | 2 of 2 items closed |" in page
 
     bob.reopen(body_no)
@@ -220,8 +222,8 @@ def test_closing_a_backlog_issue_ticks_its_item_and_reopening_unticks_it(sandbox
 
     assert f"- [ ] Alert on replica lag @alice #detect (#{body_no})" in issue_state(sb, 12)["body"]
     page = incident_page(sb)[1]
-    assert f"- [ ] Alert on replica lag (#{body_no})" in page
-    assert f"- [ ] Add a runbook check @bob #process (#{page_no})" in page
+    assert f"- [ ] Alert on replica lag ([#{body_no}]({issues}/{body_no}))" in page
+    assert f"- [ ] Add a runbook check @bob #process ([#{page_no}]({issues}/{page_no}))" in page
     assert "| Backlog | 0 of 2 items closed |" in page
 
 

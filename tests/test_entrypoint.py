@@ -102,7 +102,7 @@ def test_the_demo_tells_the_whole_story(tmp_path: Path, capsys: Any) -> None:
     human_row = "| 2026-03-03 08:58 UTC | carol | Support tickets about missing confirmations arrive | wiki |"
     assert human_row in page
     # #42 was closed (issues.closed for the backlog issue): the final page shows it ticked and counted.
-    assert "- [x] Review consumer config changes like code @bob #prevent P1 (#42)" in page
+    assert "- [x] Review consumer config changes like code @bob #prevent P1 ([#42](http" in page
     assert "| Backlog | 1 of 3 items closed |" in page
     nag = (tmp_path / "demo" / "nag-comment.md").read_text()
     assert "### Post-mortem review overdue" in nag and "@alice" in nag

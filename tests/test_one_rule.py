@@ -70,7 +70,9 @@ def test_an_edit_to_a_page_someone_renamed_still_syncs_its_incident(sandbox: San
     [first] = backlog_issues(sb)
     page = incident_page(sb)[1]
     added = "- [ ] Practise failover every quarter @bob #process"
-    line = f"- [ ] Alert on replica lag @alice #detect (#{first['number']})"
+    number = first["number"]
+    link = f"[#{number}]({sb.server_url}/{sb.repo}/issues/{number})"
+    line = f"- [ ] Alert on replica lag @alice #detect ({link})"
     assert line in page
     sb.push_wiki_page(renamed, page.replace(line, f"{line}\n{added}", 1))
 

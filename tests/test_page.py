@@ -104,7 +104,9 @@ def test_a_new_page_has_its_marker_and_every_section() -> None:
         "## Timeline\n\n| Time (Europe/Berlin) | Who | What | Source |",
         "## Contributing factors\n\n_",
         "## Action items\n\n_",
-        "- [x] Add a queue-lag alert (#45)\n- [ ] Write the runbook\n",
+        # Wikis do not autolink "#45": the page links the issue explicitly.
+        "- [x] Add a queue-lag alert ([#45](https://github.com/acme/shop/issues/45))\n"
+        "- [ ] Write the runbook\n",
         "## Review",
         "- **Due:** 2026-05-01",
     ):

@@ -28,3 +28,17 @@ def test_the_status_comment_links_the_page_by_its_incident_not_its_file_name(san
     name = incident_page(sb)[0].removesuffix(".md")
     url = f"{sb.server_url}/{sb.repo}/wiki/{name}"
     assert f"- **Timeline page:** [Post-mortem of #12]({url})" in status["body"]
+
+
+def test_an_item_linked_explicitly_on_a_wiki_page_is_still_that_issue_and_is_not_linked_twice() -> None:
+    from pmaction.items.edit import annotate
+    from pmaction.items.parse import parse_action_items
+
+    page = "## Action items\n\n- [ ] Page on lag @bob ([#42](https://github.com/o/r/issues/42))\n"
+    [item] = parse_action_items(page, origin="page").agreed
+    assert (item.ref, item.title) == (42, "Page on lag")
+    assert annotate(page, item, 42, "https://github.com/o/r/issues/42") == (page, True)
+    fresh = "## Action items\n\n- [ ] Page on lag @bob\n"
+    [new] = parse_action_items(fresh, origin="page").agreed
+    linked, _ = annotate(fresh, new, 42, "https://github.com/o/r/issues/42")
+    assert linked == page

@@ -84,7 +84,9 @@ class PageWriter:
         context = page_context(state, self.items.writer.backlog, config.tz)
         template_name = config.template or DEFAULT_TEMPLATE_NAME
         if existing is not None:
-            existing = apply_decisions(existing, self._decisions(self._parse(existing).agreed))
+            issue_url = state.incident.repo.html_url.rstrip("/") + "/issues/{}"
+            decisions = self._decisions(self._parse(existing).agreed)
+            existing = apply_decisions(existing, decisions, issue_url.format)
             text = refresh_page(existing, context, self.template, template_name=template_name)
         else:
             text = render_page(context, self.template, template_name=template_name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from pmaction.errors import PmactionError
@@ -65,11 +65,15 @@ class Backlogging:
         return Decision(decision.item, "annotate" if number else "keep", number)
 
 
-def apply_decisions(markdown: str, decisions: Sequence[Decision]) -> str:
-    """Annotate and tick/untick item lines in a document (pure, byte for byte elsewhere)."""
+def apply_decisions(
+    markdown: str, decisions: Sequence[Decision], issue_url: Callable[[int], str] | None = None
+) -> str:
+    """Annotate and tick/untick item lines in a document (pure, byte for byte elsewhere); with
+    ``issue_url`` (on a wiki page) the annotation is an explicit link."""
     for decision in decisions:
         if decision.action == "annotate" and decision.number:
-            markdown, _ = edit.annotate(markdown, decision.item, decision.number)
+            url = issue_url(decision.number) if issue_url else None
+            markdown, _ = edit.annotate(markdown, decision.item, decision.number, url)
         elif decision.action == "tick":
             markdown, _ = edit.set_checked(markdown, decision.item, True)
         elif decision.action == "untick":

@@ -25,8 +25,9 @@ def _replace_line(markdown: str, index: int, new_text: str) -> str:
     return "\n".join(lines)
 
 
-def annotate(markdown: str, item: ActionItem, number: int) -> tuple[str, bool]:
-    """Append `` (#number)`` to the item's line. Returns (markdown, found); idempotent for the same number."""
+def annotate(markdown: str, item: ActionItem, number: int, url: str | None = None) -> tuple[str, bool]:
+    """Append `` (#number)`` to the item's line, or `` ([#number](url))`` where ``#number`` is not
+    autolinked (a wiki page). Returns (markdown, found); idempotent for the same number."""
     index = locate(markdown, item)
     if index is None:
         return markdown, False
@@ -36,7 +37,8 @@ def annotate(markdown: str, item: ActionItem, number: int) -> tuple[str, bool]:
         # Already linked: to this issue is fine; never overwrite a link to another one.
         return markdown, existing == number
     content = text.rstrip(" \t")
-    return _replace_line(markdown, index, f"{content} (#{number}){text[len(content) :]}"), True
+    ref = f"[#{number}]({url})" if url else f"#{number}"
+    return _replace_line(markdown, index, f"{content} ({ref}){text[len(content) :]}"), True
 
 
 def set_checked(markdown: str, item: ActionItem, checked: bool) -> tuple[str, bool]:

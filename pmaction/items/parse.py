@@ -109,7 +109,8 @@ _OWNER = re.compile(r"(?<![\w@/.`-])@(?P<login>[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-
 _OWNER_LABEL = re.compile(r"(?i)\b(?:owners?|assignees?|assigned\s+to)\s*:?\s*$")
 _PRIORITY = re.compile(r"(?i)(?<![\w#/-])(?:priority:\s*)?P(?P<level>[0-3])(?![\w-])")
 _DUE = re.compile(r"(?i)(?<![\w/-])due:\s*(?P<date>\d{4}-\d{2}-\d{2})(?![\w-])")
-_REF = re.compile(r"[ \t]*\(#(?P<number>\d{1,10})\)[ \t]*$")
+# "(#123)" in an issue (GitHub autolinks it), "([#123](url))" on a wiki page (wikis do not autolink).
+_REF = re.compile(r"[ \t]*\((?:#(?P<number>\d{1,10})|\[#(?P<linked>\d{1,10})\]\([^()\s]*\))\)[ \t]*$")
 # Masked before looking for tokens: code spans, link targets and bare URLs (``https://x/#prevent``).
 _OPAQUE = re.compile(r"`+[^`]*`+|\]\([^)]*\)|<https?://[^>]*>|https?://\S+")
 
@@ -131,7 +132,7 @@ def _mask(text: str) -> str:
 
 def _parse_fields(text: str, taxonomy: Sequence[str], where: str) -> _Fields:
     ref_match = _REF.search(text)
-    ref = int(ref_match["number"]) if ref_match else None
+    ref = int(ref_match["number"] or ref_match["linked"]) if ref_match else None
     if ref_match:
         text = text[: ref_match.start()]
     masked = _mask(text)
@@ -314,4 +315,4 @@ def locate(markdown: str, item: ActionItem) -> int | None:
 def linked_issue(text: str) -> int | None:
     """The backlog issue an item line is annotated with, ``(#123)`` at its end."""
     found = _REF.search(text)
-    return int(found["number"]) if found else None
+    return int(found["number"] or found["linked"]) if found else None

@@ -94,8 +94,13 @@ def render_row(entry: Entry, tz: tzinfo, issue_url: str | None = None) -> str:
     return f"{body.rstrip()} {markers.row_marker(entry.key, row_hash(body))} |"
 
 
-def _issue_item_line(item: IssueItem) -> str:
-    ref = f" (#{item.ref})" if item.ref is not None else ""
+def _issue_item_line(item: IssueItem, repo_url: str) -> str:
+    # Wikis do not autolink "#42": the issue's number is an explicit link.
+    if item.ref is None:
+        ref = ""
+    else:
+        url = safe_url(repo_url.rstrip("/") + f"/issues/{item.ref}")
+        ref = f" ([#{item.ref}]({url}))" if url else f" (#{item.ref})"
     return f"- [{'x' if item.checked else ' '}] {inline(item.text)}{ref}"
 
 
@@ -148,7 +153,7 @@ def variables(ctx: PageContext, rows: Sequence[str]) -> dict[str, Any]:
         "facts": facts,
         "tz_label": _tz_label(tz),
         "timeline_rows": list(rows),
-        "issue_items": [_issue_item_line(item) for item in ctx.issue_items],
+        "issue_items": [_issue_item_line(item, ctx.repo.html_url) for item in ctx.issue_items],
         "review": review,
         "prime_directive": PRIME_DIRECTIVE,
         "prime_directive_source": PRIME_DIRECTIVE_SOURCE,
