@@ -42,3 +42,13 @@ def test_an_item_linked_explicitly_on_a_wiki_page_is_still_that_issue_and_is_not
     [new] = parse_action_items(fresh, origin="page").agreed
     linked, _ = annotate(fresh, new, 42, "https://github.com/o/r/issues/42")
     assert linked == page
+
+
+def test_the_timeline_header_follows_a_changed_timezone(sandbox: SandboxFactory) -> None:
+    sb = sandbox(scenario())
+    run_sync(sb, 12)
+    assert "| Time (UTC) | Who | What | Source |" in incident_page(sb)[1]
+    run_sync(sb, 12, timezone="Europe/Berlin")
+    page = incident_page(sb)[1]
+    assert "| Time (Europe/Berlin) | Who | What | Source |" in page
+    assert "Time (UTC)" not in page

@@ -29,6 +29,7 @@ default template instead of failing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -155,6 +156,8 @@ def _merge_table(lines: list[str], ctx: PageContext, head: Sequence[str], cr: st
     if table is not None:
         start, end = table
         lines[start + 2 : end] = merge_rows(lines[start + 2 : end], ctx, cr)
+        if head and _is_our_header(lines[start], head[0]):  # the zone may have changed since
+            lines[start] = head[0] + ("\r" if lines[start].endswith("\r") else "")
         return lines
     fresh_table = with_cr([*head, *merge_rows([], ctx)], cr)
     if heading_at is not None:  # the heading survived, the table did not: a fresh table right under it
@@ -162,6 +165,16 @@ def _merge_table(lines: list[str], ctx: PageContext, head: Sequence[str], cr: st
         tail = [cr] if after.strip() else []
         return [*lines[: heading_at + 1], cr, *fresh_table, *tail, *lines[heading_at + 1 :]]
     return append(lines, [cr, "## Timeline" + cr, cr, *fresh_table], cr)
+
+
+_ZONE_CELL = re.compile(r"^\|\s*Time \([^)|]*\)\s*\|")
+
+
+def _is_our_header(line: str, fresh: str) -> bool:
+    """The table's header as pmaction renders it but for the zone in its first cell (a person's own
+    header stays as they wrote it)."""
+    text = strip_cr(line)
+    return bool(_ZONE_CELL.match(text)) and _ZONE_CELL.sub("", text) == _ZONE_CELL.sub("", fresh)
 
 
 def _is_hidden_line(line: str) -> bool:
