@@ -56,4 +56,5 @@ def test_an_action_item_below_a_block_whose_end_line_was_deleted_still_becomes_a
     [made] = backlog_issues(sb)
     assert made["title"] == "Add a runbook check"
     assert "taken from the post-mortem page" in made["body"]
-    assert f"{item} (#{made['number']})\n" in incident_page(sb)[1]
+    number = made["number"]
+    assert f"{item} ([#{number}]({sb.server_url}/{sb.repo}/issues/{number}))\n" in incident_page(sb)[1]
