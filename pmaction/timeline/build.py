@@ -22,11 +22,11 @@ from pmaction.timeline.moments import (
     declared_over_at,
     issue_entries,
 )
-from pmaction.timeline.sources import body, comments, events
+from pmaction.timeline.sources import body, changes, comments, events, slack
 from pmaction.timeline.sources.comments import DEFAULT_BOT_LOGINS
 
 # Every source of entries, in the order their entries and warnings are listed (ties in time keep it).
-SOURCES: tuple[Source, ...] = (body.entries, comments.entries, events.entries)
+SOURCES: tuple[Source, ...] = (body.entries, comments.entries, events.entries, slack.entries, changes.entries)
 
 
 def sort_entries(entries: Iterable[Entry]) -> list[Entry]:

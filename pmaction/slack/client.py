@@ -1,0 +1,175 @@
+"""Reading the incident channel with the official client (slack_sdk): the messages of a time window, thread
+replies included, that carry the chosen reaction, with their author's name and permalink.
+
+Slack's 429 + Retry-After is waited out by slack_sdk's own ``RateLimitErrorRetryHandler`` while the wait fits
+in ``max_wait`` (like max_wait_seconds for GitHub); every other failure becomes one ``SlackError`` line that
+names the fix (slack/errors.py). The token is given to the client only: it is in no message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+from pmaction.slack.data import DEFAULT_API_URL, SlackMessage, SlackRead, time_ts
+from pmaction.slack.errors import SlackError, slack_step
+
+ALL_MESSAGES = "*"
+# A channel ID (public C…, private G…); anything else is a name, looked up through conversations.list.
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+# One incident's channel holds hundreds of messages, not tens of thousands: past this, stop reading.
+MAX_MESSAGES = 2000
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    token: str = field(repr=False)
+    api_url: str = DEFAULT_API_URL
+    max_wait: float = 60.0  # longest Retry-After waited out
+    timeout: float = 30.0
+
+
+class CappedRateLimitHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's handler, but only for a Retry-After that fits in ``max_wait``: a longer one fails now
+    (one line saying when to re-run) instead of holding the job."""
+
+    def __init__(self, max_wait: float, max_retry_count: int = 3) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        after = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
+        try:
+            return float(after[0]) <= self.max_wait
+        except (ValueError, IndexError):
+            return True
+
+
+def _web_client(settings: SlackSettings) -> WebClient:
+    handlers: list[RetryHandler] = [CappedRateLimitHandler(settings.max_wait)]
+    return WebClient(
+        token=settings.token,
+        base_url=settings.api_url,
+        timeout=max(1, round(settings.timeout)),
+        retry_handlers=handlers,
+    )
+
+
+def _pages(call: Any, key: str, **args: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a cursor-paginated method, page after page."""
+    cursor: str | None = None
+    while True:
+        page = call(cursor=cursor, **args) if cursor else call(**args)
+        yield from page.get(key) or []
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            return
+
+
+def _marked(message: dict[str, Any], reaction: str) -> bool:
+    if reaction == ALL_MESSAGES:
+        return True
+    return any(r.get("name") == reaction and r.get("count", 1) > 0 for r in message.get("reactions") or [])
+
+
+class ChannelReader:
+    """One channel read for one run: names and user names are looked up once."""
+
+    def __init__(self, settings: SlackSettings, channel: str) -> None:
+        self.web = _web_client(settings)
+        self.given = channel.strip()
+        self.shown = self.given if _CHANNEL_ID.match(self.given) else "#" + self.given.lstrip("#")
+        self._names: dict[str, str] = {}
+
+    def channel_id(self) -> str:
+        if _CHANNEL_ID.match(self.given):
+            return self.given
+        name = self.given.lstrip("#")
+        with slack_step(f"find the Slack channel {self.shown}", self.shown):
+            for channel in _pages(
+                self.web.conversations_list, "channels", types="public_channel,private_channel", limit=200
+            ):
+                if channel.get("name") == name:
+                    return str(channel["id"])
+        raise SlackError(
+            f"The Slack channel {self.shown} was not found: check the Slack channel of the incident "
+            "(a #name or an ID like C0123ABCD) and, for a private channel, invite the pmaction bot to it"
+        )
+
+    def _author(self, user: str | None) -> str:
+        if not user:
+            return "unknown"
+        if user not in self._names:
+            with slack_step("read a Slack user's name", self.shown):
+                found = self.web.users_info(user=user)["user"]
+            profile = found.get("profile") or {}
+            self._names[user] = (
+                profile.get("display_name") or found.get("real_name") or found.get("name") or user
+            )
+        return self._names[user]
+
+    def _thread(self, channel: str, parent: dict[str, Any], oldest: str, latest: str) -> list[dict[str, Any]]:
+        args = {"channel": channel, "ts": parent["ts"], "oldest": oldest, "latest": latest, "inclusive": True}
+        replies = list(_pages(self.web.conversations_replies, "messages", limit=200, **args))
+        return [reply for reply in replies if reply.get("ts") != parent["ts"]]
+
+    def _raw(self, channel: str, oldest: str, latest: str) -> list[dict[str, Any]]:
+        """Top-level messages of the window and every thread reply in it, oldest first."""
+        args = {"channel": channel, "oldest": oldest, "latest": latest, "inclusive": True}
+        found: list[dict[str, Any]] = []
+        for message in _pages(self.web.conversations_history, "messages", limit=200, **args):
+            found.append(message)
+            if message.get("reply_count"):
+                found.extend(self._thread(channel, message, oldest, latest))
+            if len(found) >= MAX_MESSAGES:
+                break
+        return sorted(found, key=lambda m: float(m["ts"]))
+
+    def _message(self, channel: str, raw: dict[str, Any]) -> SlackMessage:
+        with slack_step("read a Slack message's link", self.shown):
+            permalink = self.web.chat_getPermalink(channel=channel, message_ts=raw["ts"]).get("permalink")
+        thread = raw.get("thread_ts")
+        return SlackMessage(
+            channel=channel,
+            ts=str(raw["ts"]),
+            author=self._author(raw.get("user")),
+            text=str(raw.get("text") or ""),
+            permalink=str(permalink) if permalink else None,
+            thread_ts=str(thread) if thread and thread != raw["ts"] else None,
+        )
+
+    def read(self, oldest: datetime, latest: datetime, reaction: str) -> tuple[SlackMessage, ...]:
+        channel = self.channel_id()
+        with slack_step(f"read the Slack channel {self.shown}", self.shown):
+            raw = self._raw(channel, time_ts(oldest), time_ts(latest))
+        return tuple(self._message(channel, m) for m in raw if _marked(m, reaction))
+
+
+def read_channel(
+    settings: SlackSettings, channel: str, oldest: datetime, latest: datetime, reaction: str
+) -> SlackRead:
+    """The channel's marked messages from ``oldest`` to ``latest``; a failure is the read's one ``problem``
+    line (the rest of the sync goes on without Slack rows)."""
+    try:
+        return SlackRead(ChannelReader(settings, channel).read(oldest, latest, reaction))
+    except SlackError as exc:
+        return SlackRead(problem=str(exc))

@@ -1,0 +1,165 @@
+"""The incident's Slack channel on the timeline: the edge (pmaction/slack/) against the sandbox's Slack
+stand-in, and the source that turns its messages into rows. Every exchange is checked against Slack's pinned
+description at teardown."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from pmaction.incident.model import Incident, Outside
+from pmaction.sandbox import Sandbox
+from pmaction.slack.client import SlackSettings, read_channel
+from pmaction.slack.data import SlackMessage
+from pmaction.timeline.build import build_timeline
+from pmaction.timeline.sources.slack import channel_of, plain_text
+from pmaction.timeline.tags import find_tags
+from tests.helpers import scenario
+
+INC = "C01INC"
+PIN = [{"name": "pushpin", "users": ["U01ALICE"]}]
+# 2026-03-01: the incident is announced at 09:01 (helpers' base scenario); ts are epoch seconds.
+DECLARED = "1772355660.000100"  # 09:01:00
+SLACK: dict[str, Any] = {
+    "users": [
+        {"id": "U01ALICE", "name": "alice", "real_name": "Alice Ng", "display_name": "alice.ng"},
+        {"id": "U02BOB", "name": "bob", "real_name": "Bob Oyelaran"},
+    ],
+    "channels": [
+        {
+            "id": INC,
+            "name": "inc-db",
+            "messages": [
+                {"ts": "1772350000.000050", "user": "U01ALICE", "text": "long before", "reactions": PIN},
+                {
+                    "ts": DECLARED,
+                    "user": "U01ALICE",
+                    "text": "Declaring an incident: <https://status.example|status page> is red",
+                    "reactions": PIN,
+                    "replies": [
+                        {
+                            "ts": "1772355720.000200",
+                            "user": "U02BOB",
+                            "text": "paging the DBA",
+                            "reactions": PIN,
+                        },
+                        {"ts": "1772355780.000300", "user": "U02BOB", "text": "on it"},
+                    ],
+                },
+                {"ts": "1772355840.000400", "user": "U02BOB", "text": "chatter, not pinned"},
+                {
+                    "ts": "1772355900.000500",
+                    "user": "U02BOB",
+                    "text": "failover done #mitigated",
+                    "reactions": PIN,
+                },
+            ],
+        },
+        {"id": "C02OUT", "name": "inc-elsewhere", "bot_member": False},
+    ],
+}
+WINDOW = (datetime(2026, 3, 1, 8, 31, tzinfo=UTC), datetime(2026, 3, 1, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def sb(sandbox: Any) -> Sandbox:
+    started: Sandbox = sandbox(scenario(slack=copy.deepcopy(SLACK)))
+    return started
+
+
+def settings(sb: Sandbox, token: str | None = None, **kw: Any) -> SlackSettings:
+    return SlackSettings(token=token or sb.slack_token, api_url=sb.slack_api_url, **kw)
+
+
+def test_pinned_messages_and_pinned_replies_in_the_window_with_author_and_permalink(sb: Sandbox) -> None:
+    read = read_channel(settings(sb), "#inc-db", *WINDOW, "pushpin")
+    assert read.problem is None
+    assert [(m.ts, m.author) for m in read.messages] == [
+        (DECLARED, "alice.ng"),
+        ("1772355720.000200", "Bob Oyelaran"),
+        ("1772355900.000500", "Bob Oyelaran"),
+    ]
+    reply = read.messages[1]
+    assert reply.thread_ts == DECLARED and reply.channel == INC
+    assert reply.permalink is not None and reply.permalink.startswith(
+        sb.server_url + "/slack/archives/C01INC/p"
+    )
+
+
+def test_star_takes_every_message_of_the_window(sb: Sandbox) -> None:
+    read = read_channel(settings(sb), INC, *WINDOW, "*")
+    assert [m.text for m in read.messages][-3:] == [
+        "on it",
+        "chatter, not pinned",
+        "failover done #mitigated",
+    ]
+    assert "long before" not in [m.text for m in read.messages]
+
+
+def test_a_bot_outside_the_channel_is_one_line_naming_the_fix(sb: Sandbox) -> None:
+    read = read_channel(settings(sb), "#inc-elsewhere", *WINDOW, "pushpin")
+    assert read.messages == () and read.problem is not None
+    assert "not in #inc-elsewhere" in read.problem and "/invite" in read.problem and "\n" not in read.problem
+
+
+def test_an_unknown_channel_and_a_bad_token_name_their_fix(sb: Sandbox) -> None:
+    unknown = read_channel(settings(sb), "#nope", *WINDOW, "pushpin").problem
+    assert unknown is not None and "#nope was not found" in unknown
+    revoked = read_channel(settings(sb, token="xoxb-revoked-0"), INC, *WINDOW, "pushpin").problem
+    assert revoked is not None and "slack_token" in revoked and "xoxb-revoked-0" not in revoked
+
+
+def test_a_rate_limit_is_waited_out(sb: Sandbox) -> None:
+    sb.add_faults(
+        [{"method": "*", "route": "slack:conversations.history", "kind": "too_many", "retry_after": 0}]
+    )
+    read = read_channel(settings(sb), INC, *WINDOW, "pushpin")
+    assert read.problem is None and len(read.messages) == 3
+    history = [r for r in sb.requests() if r["route"] == "slack:conversations.history"]
+    assert [r["status"] for r in history] == [429, 200]
+
+
+def test_a_rate_limit_longer_than_max_wait_is_one_line(sb: Sandbox) -> None:
+    sb.add_faults(
+        [{"method": "*", "route": "slack:conversations.history", "kind": "too_many", "retry_after": 120}]
+    )
+    problem = read_channel(settings(sb, max_wait=1), INC, *WINDOW, "pushpin").problem
+    assert problem is not None and "rate-limited" in problem and "re-run later" in problem
+
+
+# ---- the source ------------------------------------------------------------------------------------------
+
+
+def test_the_channel_comes_from_the_form_a_body_line_or_the_default() -> None:
+    assert channel_of("### Slack channel\n\n#inc-checkout\n\n### Impact\n\nslow") == "#inc-checkout"
+    assert channel_of("Primary went away.\nSlack channel: C01INC\n") == "C01INC"
+    assert channel_of("nothing here", "#incidents") == "#incidents"
+    assert channel_of("### Slack channel\n\n_No response_\n", "") == ""
+
+
+def test_slack_markup_reads_as_text() -> None:
+    assert plain_text("see <https://x.example/a|the graph> and <https://y.example>") == (
+        "see the graph and https://y.example"
+    )
+    assert plain_text("<!here> 5 &lt; 6 &amp; <#C01INC|inc-db>") == "@here 5 < 6 & #inc-db"
+
+
+def test_messages_become_rows_at_their_own_time_with_stable_keys(sb: Sandbox) -> None:
+    from tests.test_timeline_changes import incident_of
+
+    read = read_channel(settings(sb), INC, *WINDOW, "pushpin")
+    incident = incident_of(sb, Outside(slack=read.messages))
+    rows = [e for e in build_timeline(incident).entries if e.source == "slack"]
+    assert [e.key for e in rows] == [f"slack-{INC}-{m.ts}" for m in read.messages]
+    assert rows[0].when == datetime(2026, 3, 1, 9, 1, 0, 100, tzinfo=UTC) and rows[0].author == "alice.ng"
+    assert rows[0].text == "Declaring an incident: status page is red"
+    assert rows[-1].tags == find_tags("#mitigated")  # a pinned message can set a key moment
+
+
+def test_no_messages_no_rows() -> None:
+    message = SlackMessage(channel=INC, ts=DECLARED, author="a", text="t")
+    assert message.when == datetime(2026, 3, 1, 9, 1, 0, 100, tzinfo=UTC)
+    assert Incident.__dataclass_fields__["outside"].default_factory().slack == ()  # type: ignore[misc]
