@@ -50,6 +50,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "/repos/{owner}/{repo}/milestones": ("get", "post"),
     "/repos/{owner}/{repo}/milestones/{milestone_number}": ("get", "patch", "delete"),
     "/repos/{owner}/{repo}/collaborators/{username}": ("get",),
+    "/repos/{owner}/{repo}/assignees": ("get",),  # who can be assigned: one listing per run
     "/repos/{owner}/{repo}/assignees/{assignee}": ("get",),
     "/repos/{owner}/{repo}/contents/{path}": ("get",),
     "/rate_limit": ("get",),
@@ -288,12 +289,31 @@ def _patch_pull_label_description(spec: dict[str, Any]) -> str:
     return "pull-request-simple labels: description nullable, as in `label` (a label without one is null)"
 
 
+def _patch_not_modified(spec: dict[str, Any]) -> str:
+    # GitHub answers a GET whose If-None-Match names the current ETag with 304 Not Modified (its "Best
+    # practices for using the REST API" page: "most endpoints return an etag header"), and pmaction's
+    # re-reads rely on it; the description lists 304 on only some GETs (an issue, contents, pulls). Give
+    # every GET of the subset the same bodiless `not_modified` response the others use.
+    patched = []
+    for path, item in spec["paths"].items():
+        operation = item.get("get")
+        if isinstance(operation, dict) and "304" not in operation["responses"]:
+            operation["responses"]["304"] = {"$ref": "#/components/responses/not_modified"}
+            patched.append(path)
+    if not patched:
+        raise LookupError("every GET already documents 304")
+    if "not_modified" not in spec["components"].get("responses", {}):
+        raise LookupError("components/responses/not_modified is not in the subset")
+    return f"GET: 304 not_modified added where GitHub's description omits it ({len(patched)} operations)"
+
+
 PATCHES: list[Callable[[dict[str, Any]], str]] = [
     _patch_full_repository_example,
     _patch_nullable_enums,
     _patch_issue_labels_array,
     _patch_created_range,
     _patch_pull_label_description,
+    _patch_not_modified,
 ]
 
 

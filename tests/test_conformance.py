@@ -48,6 +48,7 @@ OPERATIONS = [
     ("patch", "/repos/{owner}/{repo}/milestones/{milestone_number}"),
     ("delete", "/repos/{owner}/{repo}/milestones/{milestone_number}"),
     ("get", "/repos/{owner}/{repo}/collaborators/{username}"),
+    ("get", "/repos/{owner}/{repo}/assignees"),
     ("get", "/repos/{owner}/{repo}/assignees/{assignee}"),
     ("get", "/repos/{owner}/{repo}/contents/{path}"),
     ("get", "/rate_limit"),
@@ -380,6 +381,7 @@ def test_every_route_the_sandbox_serves_conforms(sandbox: Any) -> None:
     milestone.delete()
     assert repo.has_in_collaborators("alice") and not repo.has_in_collaborators("mallory")
     assert repo.has_in_assignees("bob")
+    assert {user.login for user in repo.get_assignees()} == {"alice", "bob"}
     repo.get_contents(".github/postmortem.yml")
     with pytest.raises(GithubException):
         repo.get_contents("missing.yml")

@@ -423,6 +423,17 @@ def check_collaborator(ctx: Ctx) -> ApiResponse:
     raise not_found()
 
 
+@route("GET", "/repos/{owner}/{repo}/assignees", "issues")
+def list_assignees(ctx: Ctx) -> ApiResponse:
+    """Everyone an issue can be assigned to (a User owner, the collaborators), by login, paginated."""
+    repo = ctx.repo()
+    people = [repo.owner] if repo.owner_type == "User" else []
+    people += repo.collaborators
+    logins = sorted({login.lower(): login for login in people}.values(), key=str.lower)
+    chunk, headers = paginate(ctx, logins, repo)
+    return _ok([render.user(ctx.world, ctx.urls, login) for login in chunk], headers=headers)
+
+
 @route("GET", "/repos/{owner}/{repo}/assignees/{assignee}", "issues")
 def check_assignee(ctx: Ctx) -> ApiResponse:
     if ctx.repo().assignable(ctx.params["assignee"]):

@@ -10,6 +10,8 @@ What is checked, per exchange:
   something we did not pin, or the list in the extract script is out of date);
 - the request: path/query/header parameters and the JSON body against the operation's requestBody;
 - the response: body and documented headers against the schema for that status.
+- a 304 Not Modified: also HTTP's rules the description cannot state (it answers a conditional GET, has no
+  body, repeats the ETag);
 What is skipped, on purpose:
 - statuses the operation does not document (a fault-injected 502, a 500): GitHub documents no body for
   them, so there is nothing to hold the sandbox to;
@@ -187,6 +189,28 @@ def describe(exc: BaseException) -> str:
     return "; ".join(lines) if lines else f"{type(exc).__name__}: {exc}"
 
 
+def _check_not_modified(
+    where: str,
+    method: str,
+    request_headers: Mapping[str, str],
+    response_headers: Mapping[str, str],
+    response_body: bytes | None,
+) -> None:
+    """HTTP's rules for a 304 (RFC 9110, 15.4.5), which the description cannot say: it answers a conditional
+    GET, has no body, and repeats the validator."""
+    from werkzeug.datastructures import Headers
+
+    asked, answered = Headers(list(request_headers.items())), Headers(list(response_headers.items()))
+    if method.upper() not in ("GET", "HEAD"):
+        raise ConformanceError(f"{where} -> 304: only a GET or HEAD can be answered Not Modified")
+    if not (asked.get("If-None-Match") or asked.get("If-Modified-Since")):
+        raise ConformanceError(f"{where} -> 304: the request was not conditional (no If-None-Match)")
+    if response_body:
+        raise ConformanceError(f"{where} -> 304: a Not Modified answer has no body")
+    if not answered.get("ETag"):
+        raise ConformanceError(f"{where} -> 304: the answer does not repeat the ETag")
+
+
 def validate_exchange(
     method: str,
     url_path: str,
@@ -224,6 +248,8 @@ def validate_exchange(
     except Exception as exc:  # openapi-core raises a family of errors; all mean "invalid request"
         raise ConformanceError(f"{where} request: {describe(exc)}") from exc
 
+    if status == 304:
+        _check_not_modified(where, method, request_headers, response_headers, response_body)
     if str(status) not in documented_statuses(template, method) and "default" not in documented_statuses(
         template, method
     ):

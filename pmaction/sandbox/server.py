@@ -28,7 +28,7 @@ from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
 # `changes` adds the deployment, release, pull and workflow-run routes to api.ROUTES.
-from pmaction.sandbox import api, changes, render, slack_api, slack_state
+from pmaction.sandbox import api, changes, etags, render, slack_api, slack_state
 from pmaction.sandbox.faults import Fault, FaultAnswer, FaultBook, FaultError, answer_for, parse_fault
 from pmaction.sandbox.render import API_PREFIX, Urls
 from pmaction.sandbox.scenario import ScenarioError, build_world, load_scenario
@@ -94,7 +94,8 @@ class Core:
     def record(self, entry: dict[str, Any]) -> None:
         with self.log_lock:
             self.seq += 1
-            self.log.append({"seq": self.seq, **entry})
+            # `counted`: whether GitHub would have counted it against the primary rate limit.
+            self.log.append({"seq": self.seq, "counted": False, **entry})
 
     def requests(self, bodies: bool = False) -> list[dict[str, Any]]:
         keep = {"request_body", "response_body", "request_headers", "response_headers"}
@@ -317,10 +318,11 @@ class _Handler(BaseHTTPRequestHandler):
             token = _token_from_header(self.headers.get("Authorization"), world, allow_basic=False)
             req = api.ApiRequest(self.command, api_path, query, request_body, token, Urls(self._server_url()))
             _, response = api.dispatch(world, req)
-            status, payload = response.status, response.body
-            # GitHub does not count /rate_limit against the limit.
-            counted = token if route != "/rate_limit" else None
-            headers = {**response.headers, **self._rate_headers(counted)}
+            status, payload, headers = self._conditional(response)
+            # GitHub counts neither /rate_limit nor a 304 against the primary rate limit.
+            entry["counted"] = token is not None and route != "/rate_limit" and status != 304
+            if route != "/rate_limit":
+                headers = {**headers, **self._rate_headers(token, count=entry["counted"])}
         if fault is not None and fault.kind == "drop_after_apply":
             self._drop()
             sent = False
@@ -343,12 +345,24 @@ class _Handler(BaseHTTPRequestHandler):
         if sent:
             self._send_json(status, payload, headers)
 
-    def _rate_headers(self, token: Token | None) -> dict[str, str]:
+    def _conditional(self, response: api.ApiResponse) -> tuple[int, Any, dict[str, str]]:
+        """GitHub's caching headers on a GET's 200, and a bodiless 304 when If-None-Match names its tag."""
+        status, payload, headers = response.status, response.body, dict(response.headers)
+        if self.command != "GET" or status != 200 or payload is None:
+            return status, payload, headers
+        request_headers = dict(self.headers.items())
+        tag = etags.entity_tag(json.dumps(payload).encode(), request_headers, weak=isinstance(payload, list))
+        headers.update(etags.cache_headers(tag))
+        if etags.none_match(self.headers.get("If-None-Match"), tag):
+            return 304, None, etags.not_modified_headers(headers)
+        return status, payload, headers
+
+    def _rate_headers(self, token: Token | None, *, count: bool = True) -> dict[str, str]:
         if token is None:
             return {}
         world = self.core.world
         with world.lock:
-            used = world.rate_used.get(token.token, 0) + 1
+            used = world.rate_used.get(token.token, 0) + (1 if count else 0)
             world.rate_used[token.token] = used
         # Reset is wall-clock epoch: clients compare it with their own time.time().
         reset = int(time.time()) + 3600
