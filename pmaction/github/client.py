@@ -5,6 +5,9 @@ dataclasses): no PyGithub object leaves this package. Every failure becomes a ``
 message names the fix (``pmaction.github.errors``), through the one ``call`` every request goes through.
 In a dry run every write is recorded instead of sent (``pmaction.github.recorder``): the write methods
 then return None (or False) where they would return what GitHub made.
+Reads are conditional (``pmaction.github.conditional``): a read repeated within the run costs a 304, which
+GitHub does not count against the rate limit, and a caller holding an earlier run's ``Validators`` may pass
+them as ``known`` to get ``NotModified`` back. Writes are spaced by ``pmaction.github.spacing``.
 Retrying and the PyGithub client are in ``pmaction.github.retry``, conversions in ``pmaction.github.convert``.
 """
 
@@ -12,38 +15,40 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from github.Issue import Issue as GhIssue
-from github.IssueComment import IssueComment
 
 from pmaction.errors import PmactionError
+from pmaction.github.conditional import ConditionalReader, Validators, listing_key
 from pmaction.github.convert import (
     comment_from_payload,
     event_from_payload,
-    issue_from_api,
     issue_from_payload,
     milestone_from_payload,
     payload_of,
-    repo_from_api,
+    repo_from_payload,
 )
-from pmaction.github.data import Comment, Issue, IssueEvent, Milestone, Repo
+from pmaction.github.data import Comment, Issue, IssueEvent, Milestone, NotModified, Repo
 from pmaction.github.errors import Gone, NotFound, Refused, call
 from pmaction.github.recorder import PlannedWrite, WriteRecorder
 from pmaction.github.retry import build_client
 from pmaction.github.settings import ApiSettings
+from pmaction.github.spacing import WriteSpacer
 
-__all__ = ["ApiSettings", "GitHub"]
+__all__ = ["ApiSettings", "GitHub", "NotModified", "Validators"]
+
+T = TypeVar("T")
 
 
 class GitHub:
     """Thin, typed access to the REST calls pmaction makes, for one repository.
 
     PyGithub objects are lazy (``lazy=True``): one built from a number costs no request, so a write to an
-    issue or milestone needs no GET first. Issues and comments read or made in this run are kept by
-    number and id, so a later write uses the object it already has.
+    issue or milestone needs no GET first. Issues made in this run are kept by number and comments read or
+    made in it by id (their URL), so a later write needs no GET either.
     """
 
     def __init__(self, settings: ApiSettings, full_name: str) -> None:
@@ -52,38 +57,64 @@ class GitHub:
         self._client = build_client(settings)
         self._repo = self._client.get_repo(full_name)  # lazy: no request
         self.recorder = WriteRecorder(dry_run=settings.dry_run)
+        self.reader = ConditionalReader(self._repo.requester)
+        self.spacer = WriteSpacer(settings.seconds_between_writes)
         self._issue_objects: dict[int, GhIssue] = {}
-        self._comment_objects: dict[int, IssueComment] = {}
+        self._comment_urls: dict[int, str] = {}
+        self._assignable: dict[str, bool] = {}  # answers of the one-by-one check, past a long listing
 
     def take_planned(self) -> list[PlannedWrite]:
         """The writes a dry run recorded since the last call (none in a real run)."""
         return self.recorder.take()
 
+    def validators(self) -> Validators:
+        """The ETags of this run's reads that a later run may pass back as ``known`` (see conditional.py)."""
+        return self.reader.validators()
+
     def _issue_object(self, number: int) -> GhIssue:
-        """The issue's PyGithub object: the one read or made in this run, else a lazy one (no request)."""
+        """The issue's PyGithub object: the one made in this run, else a lazy one (no request)."""
         if number not in self._issue_objects:
             self._issue_objects[number] = self._repo.get_issue(number)
         return self._issue_objects[number]
 
+    def _url(self, path: str) -> str:
+        return f"{self._repo.url}{path}"
+
+    def _write(self, action: str, fn: Callable[[], T], *, area: str = "issues") -> T:
+        """Send one write: spaced after the run's first writes (spacing.py), failures translated."""
+        with self.spacer.write():
+            return call(action, fn, area=area)
+
+    def _send(self, verb: str, url: str, body: Any = None) -> Any:
+        return self._repo.requester.requestJsonAndCheck(verb, url, input=body)[1]
+
     # --- reads -----------------------------------------------------------------------------------
 
-    def repository(self) -> Repo:
-        return call(
+    @overload
+    def repository(self, *, known: None = None) -> Repo: ...
+    @overload
+    def repository(self, *, known: Validators) -> Repo | NotModified: ...
+    def repository(self, *, known: Validators | None = None) -> Repo | NotModified:
+        found = call(
             f"read repository {self.full_name}",
-            lambda: repo_from_api(self._client.get_repo(self.full_name)),
+            lambda: self.reader.read_object("repository", self._url(""), known),
         )
+        return found if isinstance(found, NotModified) else repo_from_payload(found)
 
-    def issue(self, number: int, *, action: str | None = None) -> Issue:
-        """The issue as GitHub has it now (one GET, also when it was read before in this run)."""
-
-        def read() -> Issue:
-            # Lazy objects fetch on first attribute access: convert inside the step so its failure is named.
-            gh_issue = self._repo.get_issue(number)
-            found = issue_from_api(gh_issue)
-            self._issue_objects[number] = gh_issue
-            return found
-
-        return call(action or f"read issue #{number}", read)
+    @overload
+    def issue(self, number: int, *, action: str | None = None, known: None = None) -> Issue: ...
+    @overload
+    def issue(self, number: int, *, action: str | None = None, known: Validators) -> Issue | NotModified: ...
+    def issue(
+        self, number: int, *, action: str | None = None, known: Validators | None = None
+    ) -> Issue | NotModified:
+        """The issue as GitHub has it now: one GET, a free 304 when this run read it already (or ``known``
+        holds its tag: then ``NotModified``)."""
+        found = call(
+            action or f"read issue #{number}",
+            lambda: self.reader.read_object(f"issue/{number}", self._url(f"/issues/{number}"), known),
+        )
+        return found if isinstance(found, NotModified) else issue_from_payload(found)
 
     def issue_if_any(self, number: int, *, action: str | None = None) -> Issue | None:
         """Like ``issue``; None when it does not exist (404) or Issues are disabled (410)."""
@@ -92,36 +123,77 @@ class GitHub:
         except (NotFound, Gone):
             return None
 
-    def comments(self, number: int) -> list[Comment]:
-        def read() -> list[Comment]:
-            out = []
-            for gh_comment in self._issue_object(number).get_comments():
-                comment = comment_from_payload(payload_of(gh_comment))
-                self._comment_objects[comment.id] = gh_comment
-                out.append(comment)
-            return out
+    def _listing(
+        self, action: str, key: str, path: str, params: dict[str, Any], known: Validators | None
+    ) -> Any:
+        return call(action, lambda: self.reader.read_listing(key, self._url(path), params, known))
 
-        return call(f"read the comments of issue #{number}", read)
-
-    def events(self, number: int) -> list[IssueEvent]:
-        return call(
-            f"read the events of issue #{number}",
-            lambda: [event_from_payload(payload_of(e)) for e in self._issue_object(number).get_events()],
+    @overload
+    def comments(self, number: int, *, known: None = None) -> list[Comment]: ...
+    @overload
+    def comments(self, number: int, *, known: Validators) -> list[Comment] | NotModified: ...
+    def comments(self, number: int, *, known: Validators | None = None) -> list[Comment] | NotModified:
+        """The issue's comments, oldest first (one listing per 100)."""
+        found = self._listing(
+            f"read the comments of issue #{number}",
+            f"comments/{number}",
+            f"/issues/{number}/comments",
+            {},
+            known,
         )
+        if isinstance(found, NotModified):
+            return found
+        self._comment_urls.update({int(raw["id"]): str(raw["url"]) for raw in found})
+        return [comment_from_payload(raw) for raw in found]
 
+    @overload
+    def events(self, number: int, *, known: None = None) -> list[IssueEvent]: ...
+    @overload
+    def events(self, number: int, *, known: Validators) -> list[IssueEvent] | NotModified: ...
+    def events(self, number: int, *, known: Validators | None = None) -> list[IssueEvent] | NotModified:
+        """The issue's events, oldest first (one listing per 100)."""
+        found = self._listing(
+            f"read the events of issue #{number}", f"events/{number}", f"/issues/{number}/events", {}, known
+        )
+        return found if isinstance(found, NotModified) else [event_from_payload(raw) for raw in found]
+
+    @overload
     def issues(
-        self, *, state: str, action: str, labels: Sequence[str] = (), milestone: int | None = None
-    ) -> list[Issue]:
+        self,
+        *,
+        state: str,
+        action: str,
+        labels: Sequence[str] = (),
+        milestone: int | None = None,
+        known: None = None,
+    ) -> list[Issue]: ...
+    @overload
+    def issues(
+        self,
+        *,
+        state: str,
+        action: str,
+        labels: Sequence[str] = (),
+        milestone: int | None = None,
+        known: Validators,
+    ) -> list[Issue] | NotModified: ...
+    def issues(
+        self,
+        *,
+        state: str,
+        action: str,
+        labels: Sequence[str] = (),
+        milestone: int | None = None,
+        known: Validators | None = None,
+    ) -> list[Issue] | NotModified:
         """One listing (100 a page) of the repository's issues and pull requests that match."""
-        kwargs: dict[str, Any] = {"state": state}
+        params: dict[str, Any] = {"state": state}
         if labels:
-            kwargs["labels"] = list(labels)
+            params["labels"] = ",".join(labels)
         if milestone is not None:
-            kwargs["milestone"] = self._repo.get_milestone(milestone)  # lazy: only its number is sent
-
-        return call(
-            action, lambda: [issue_from_payload(payload_of(i)) for i in self._repo.get_issues(**kwargs)]
-        )
+            params["milestone"] = str(milestone)
+        found = self._listing(action, listing_key("issues", params), "/issues", params, known)
+        return found if isinstance(found, NotModified) else [issue_from_payload(raw) for raw in found]
 
     def recent_comments(self, since: datetime) -> list[Comment]:
         """The repository's comments since ``since``, newest first (one listing per 100)."""
@@ -133,15 +205,28 @@ class GitHub:
             ],
         )
 
-    def milestones(self, state: str) -> list[Milestone]:
+    @overload
+    def milestones(self, state: str, *, known: None = None) -> list[Milestone]: ...
+    @overload
+    def milestones(self, state: str, *, known: Validators) -> list[Milestone] | NotModified: ...
+    def milestones(self, state: str, *, known: Validators | None = None) -> list[Milestone] | NotModified:
         """The repository's milestones, soonest due first (one listing per 100)."""
-        return call(
-            "list milestones",
-            lambda: [
-                milestone_from_payload(payload_of(m))
-                for m in self._repo.get_milestones(state=state, sort="due_on", direction="asc")
-            ],
+        params = {"state": state, "sort": "due_on", "direction": "asc"}
+        found = self._listing("list milestones", f"milestones/{state}", "/milestones", params, known)
+        return found if isinstance(found, NotModified) else [milestone_from_payload(raw) for raw in found]
+
+    @overload
+    def milestone(self, number: int, *, known: None = None) -> Milestone: ...
+    @overload
+    def milestone(self, number: int, *, known: Validators) -> Milestone | NotModified: ...
+    def milestone(self, number: int, *, known: Validators | None = None) -> Milestone | NotModified:
+        """One milestone by number (its open and closed counts included): one GET."""
+        found = call(
+            f"read milestone {number}",
+            lambda: self.reader.read_object(f"milestone/{number}", self._url(f"/milestones/{number}"), known),
+            area="milestones",
         )
+        return found if isinstance(found, NotModified) else milestone_from_payload(found)
 
     def file_text(self, path: str, ref: str | None = None) -> str | None:
         """A file of the repository via the contents API, or None when it does not exist."""
@@ -158,15 +243,42 @@ class GitHub:
             raise PmactionError(f"{path} is a folder, not a file: point config_file at a YAML file")
         return base64.b64decode(content).decode("utf-8", errors="replace")
 
-    def is_assignable(self, login: str) -> bool:
-        return call(
-            f"check whether @{login} can be assigned", lambda: bool(self._repo.has_in_assignees(login))
-        )
+    @overload
+    def assignees(self, *, known: None = None) -> frozenset[str]: ...
+    @overload
+    def assignees(self, *, known: Validators) -> frozenset[str] | NotModified: ...
+    def assignees(self, *, known: Validators | None = None) -> frozenset[str] | NotModified:
+        """The logins an issue can be assigned to, lower-cased (one listing per 100)."""
+        found = self._listing("list who can be assigned", "assignees", "/assignees", {}, known)
+        return found if isinstance(found, NotModified) else frozenset(str(u["login"]).lower() for u in found)
 
-    def labels(self) -> dict[str, str]:
-        return call(
-            "list labels", lambda: {label.name.lower(): label.name for label in self._repo.get_labels()}
+    def is_assignable(self, login: str) -> bool:
+        """From one listing of the assignees per run (the first page, 100 people); only past a longer
+        listing, a login not on its first page is checked on its own (and remembered)."""
+        people, complete = call(
+            "list who can be assigned",
+            lambda: self.reader.read_first_page("assignees", self._url("/assignees"), {}),
         )
+        if login.lower() in {str(person["login"]).lower() for person in people}:
+            return True
+        if complete:
+            return False
+        if login.lower() not in self._assignable:
+            self._assignable[login.lower()] = call(
+                f"check whether @{login} can be assigned", lambda: bool(self._repo.has_in_assignees(login))
+            )
+        return self._assignable[login.lower()]
+
+    @overload
+    def labels(self, *, known: None = None) -> dict[str, str]: ...
+    @overload
+    def labels(self, *, known: Validators) -> dict[str, str] | NotModified: ...
+    def labels(self, *, known: Validators | None = None) -> dict[str, str] | NotModified:
+        """The repository's labels, by lower-cased name (one listing per 100)."""
+        found = self._listing("list labels", "labels", "/labels", {}, known)
+        if isinstance(found, NotModified):
+            return found
+        return {str(label["name"]).lower(): str(label["name"]) for label in found}
 
     # --- writes ----------------------------------------------------------------------------------
 
@@ -174,7 +286,7 @@ class GitHub:
         if self.recorder.holds(f"would create label '{name}'"):
             return
         try:
-            call(
+            self._write(
                 f"create label {name!r}",
                 lambda: self._repo.create_label(name=name, color=color, description=description),
                 area="labels",
@@ -199,7 +311,7 @@ class GitHub:
         """A new open milestone. A title that exists already raises ``Refused`` with ``already_exists``."""
         if self.recorder.holds(planned):
             return None
-        return call(
+        return self._write(
             action,
             lambda: milestone_from_payload(
                 payload_of(
@@ -220,14 +332,12 @@ class GitHub:
 
         def send() -> Milestone:
             # PyGithub's Milestone.edit keeps the answer out of raw_data: ask the requester for the JSON.
-            _, data = self._repo.requester.requestJsonAndCheck(
-                "PATCH",
-                f"{self._repo.url}/milestones/{number}",
-                input={"title": title, "description": description},
+            data = self._send(
+                "PATCH", self._url(f"/milestones/{number}"), {"title": title, "description": description}
             )
             return milestone_from_payload(data)
 
-        return call(action, send, area="milestones")
+        return self._write(action, send, area="milestones")
 
     def create_issue(
         self,
@@ -257,7 +367,7 @@ class GitHub:
             in_milestone = raw.get("milestone")
             return made, milestone_from_payload(in_milestone) if isinstance(in_milestone, dict) else None
 
-        return call(action, send)
+        return self._write(action, send)
 
     def create_comment(self, number: int, body: str, *, action: str, planned: str) -> int | None:
         """Comment on an issue; returns the new comment's id."""
@@ -265,12 +375,11 @@ class GitHub:
             return None
 
         def send() -> int:
-            gh_comment = self._issue_object(number).create_comment(body)
-            comment_id = int(payload_of(gh_comment)["id"])
-            self._comment_objects[comment_id] = gh_comment
-            return comment_id
+            raw = payload_of(self._issue_object(number).create_comment(body))
+            self._comment_urls[int(raw["id"])] = str(raw["url"])
+            return int(raw["id"])
 
-        return call(action, send)
+        return self._write(action, send)
 
     def edit_issue(
         self,
@@ -288,31 +397,27 @@ class GitHub:
             return False
         given = {"body": body, "state": state, "state_reason": state_reason}
         fields: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
-        call(action, lambda: self._issue_object(number).edit(**fields))
+        self._write(action, lambda: self._issue_object(number).edit(**fields))
         return True
 
     def edit_comment(self, comment_id: int, body: str, *, planned: str) -> bool:
         """Edit a comment read earlier in this run (no extra GET); False when only planned."""
         if self.recorder.holds(planned):
             return False
-        comment = self._comment_objects.get(comment_id)
-
-        def send() -> None:
-            if comment is None:
-                raise PmactionError(f"comment {comment_id} was not read in this run; re-run")
-            comment.edit(body)
-
-        call(f"update comment {comment_id}", send)
+        url = self._comment_urls.get(comment_id)
+        if url is None:
+            raise PmactionError(f"comment {comment_id} was not read in this run; re-run")
+        self._write(f"update comment {comment_id}", lambda: self._send("PATCH", url, {"body": body}))
         return True
 
     def delete_comment(self, comment_id: int, *, planned: str) -> bool:
         """Delete a comment read earlier in this run; False when it was not read here, or only planned. A 404
         means another run deleted it already, which is the state we wanted."""
-        comment = self._comment_objects.get(comment_id)
-        if comment is None or self.recorder.holds(planned):
+        url = self._comment_urls.get(comment_id)
+        if url is None or self.recorder.holds(planned):
             return False
         with contextlib.suppress(NotFound):
-            call(f"delete comment {comment_id}", comment.delete)
+            self._write(f"delete comment {comment_id}", lambda: self._send("DELETE", url))
         return True
 
 

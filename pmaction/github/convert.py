@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from github.GithubObject import GithubObject
-from github.Issue import Issue as GhIssue
-from github.Repository import Repository
 
 from pmaction.github.data import Comment, Issue, IssueEvent, Milestone, Repo
 
@@ -59,10 +57,6 @@ def issue_from_payload(raw: dict[str, Any]) -> Issue:
     )
 
 
-def issue_from_api(issue: GhIssue) -> Issue:
-    return issue_from_payload(issue.raw_data)  # a lazy issue is fetched here (one GET), a listed one is not
-
-
 def comment_from_payload(raw: dict[str, Any]) -> Comment:
     user = _user(raw)
     return Comment(
@@ -102,11 +96,11 @@ def milestone_from_payload(raw: dict[str, Any]) -> Milestone:
     )
 
 
-def repo_from_api(repo: Repository) -> Repo:
+def repo_from_payload(raw: dict[str, Any]) -> Repo:
     return Repo(
-        full_name=repo.full_name,
-        html_url=repo.html_url,
-        private=bool(repo.private),
-        has_wiki=bool(repo.has_wiki),
-        default_branch=repo.default_branch or "main",
+        full_name=str(raw["full_name"]),
+        html_url=str(raw.get("html_url") or ""),
+        private=bool(raw.get("private")),
+        has_wiki=bool(raw.get("has_wiki")),
+        default_branch=str(raw.get("default_branch") or "main"),
     )

@@ -90,3 +90,10 @@ class Repo:
     @property
     def name(self) -> str:
         return self.full_name.split("/", 1)[1]
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """GitHub answered 304: the resource is as it was when it had this ETag (the answer had no body)."""
+
+    etag: str

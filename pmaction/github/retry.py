@@ -122,5 +122,6 @@ def build_client(settings: ApiSettings) -> Github:
         # Lazy: objects are fetched only when an attribute is read, so writes need no GET first.
         lazy=True,
         seconds_between_requests=settings.seconds_between_requests or None,
-        seconds_between_writes=settings.seconds_between_writes or None,
+        # Writes are spaced by the edge (pmaction.github.spacing): the first ones of a run go out at once.
+        seconds_between_writes=None,
     )

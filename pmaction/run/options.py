@@ -386,7 +386,7 @@ OPTIONS_LIST: tuple[Option, ...] = (
         "seconds_between_writes",
         "1",
         seconds(0.0),
-        "Pause between API writes (GitHub asks for at least 1 second).",
+        "Pause between API writes once a run has made 20 (GitHub's guidance for long bursts of writes).",
         "both",
         _number(0),
     ),
