@@ -18,6 +18,7 @@ from helpers import (
     scenario,
     status_comments,
     timeline_rows,
+    wiki_commits,
     write_log,
     writes,
 )
@@ -435,3 +436,14 @@ def test_an_empty_token_is_refused_before_any_request(sandbox: SandboxFactory) -
 
     one_line(caught.value, "github_token is empty", "github.token")
     assert sb.requests() == []
+
+
+def test_a_title_with_control_characters_still_makes_the_page_and_its_commit(sandbox: SandboxFactory) -> None:
+    sb = sandbox(scenario(issue={"title": "DB \x00down\x07 \x1b[31mnow"}))
+
+    run = run_sync(sb, 12)
+
+    assert run.result.exit_code == 0, run.result.failed
+    _, page = incident_page(sb)
+    assert "# Post-mortem: #12 DB down [31mnow" in page
+    assert wiki_commits(sb)[0]["message"].startswith("pmaction: post-mortem of #12 DB down [31mnow")

@@ -386,7 +386,7 @@ def _attempt(
     git("add", "--", *names)
     if not git("status", "--porcelain", "--", *names).strip():
         return WikiOutcome("unchanged", f"The wiki of {git.full_name} is already up to date.")
-    git("commit", "-q", "--no-verify", "-m", message)
+    git("commit", "-q", "--no-verify", "-m", _commit_message(message))
     sha = git("rev-parse", "HEAD").strip()
     done = WikiOutcome(
         "pushed", f"Updated {_listing(names)} on the wiki of {git.full_name} ({sha[:7]}).", sha, names, diff
@@ -397,6 +397,11 @@ def _attempt(
         err.pushed = done
         raise
     return done
+
+
+def _commit_message(text: str) -> str:
+    """The message without control characters: a NUL (from an issue title) cannot be an argument at all."""
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
 
 
 def _listing(names: tuple[str, ...]) -> str:
