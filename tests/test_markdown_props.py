@@ -118,11 +118,11 @@ def table(draw: st.DrawFn) -> Chunk:
     lead, tail = draw(st.sampled_from([("|", "|"), ("", ""), ("| ", " |"), ("|", "")]))
     separator = lead + draw(st.sampled_from(["|", " | "])).join(parts) + tail
     body = draw(st.lists(st.one_of(st.integers(1, 5).flatmap(lambda n: row(n)), WORDS), max_size=3))
-    # "- | -" is no delimiter row but a list item: what follows it is read as that item's content.
+    # "- | -" or a lone "-" is no delimiter row but a list item: what follows is read as that item's.
     header = draw(row(columns))
     return Chunk(
         [header, separator, *body],
-        is_list=separator.startswith("- "),
+        is_list=separator == "-" or separator.startswith("- "),
         paragraph=delimiters != columns or "|" not in header,  # no table: the lines are paragraph text
     )
 
