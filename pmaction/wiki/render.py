@@ -16,7 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pmaction.github.data import Issue, Repo
 from pmaction.text import markers
 from pmaction.text.escape import cell, inline, link, link_text, safe_url
-from pmaction.text.markdown import CELL_SPLIT
+from pmaction.text.markdown import cells
 from pmaction.text.times import format_duration, format_time
 from pmaction.timeline.model import Entry, Timeline
 
@@ -75,10 +75,7 @@ def _tz_label(tz: tzinfo) -> str:
 def row_hash(body: str) -> str:
     """Hash of a row's cells with their padding stripped: an editor that re-aligns the table's columns is
     not a person changing the row."""
-    text = body.strip()
-    text = text[1:] if text.startswith("|") else text
-    text = text[:-1] if text.endswith("|") and not text.endswith("\\|") else text
-    canonical = "|".join(cell.strip() for cell in CELL_SPLIT.split(text))
+    canonical = "|".join(cells(body))
     return hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:10]
 
 
