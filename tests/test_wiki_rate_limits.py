@@ -186,3 +186,36 @@ def test_a_sync_whose_push_is_limited_longer_than_max_wait_says_when_and_does_th
     assert "rate limit" in failure and "600 s" in failure and "contents: write" not in failure
     assert len(status_comments(sb)) == 1 and sb.repo_state()["milestones"]
     assert waits == []
+
+
+# --- reading git's trace ------------------------------------------------------------------------------
+
+TRACE = """\
+t1 http.c:684 => Send header: GET /o/r.wiki.git/info/refs?service=git-receive-pack HTTP/1.1
+t2 http.c:684 => Send header: AUTHORIZATION: basic <redacted>
+t3 http.c:684 <= Recv header: HTTP/1.1 200 OK
+t4 http.c:684 <= Recv header: Content-Type: application/x-git-receive-pack-advertisement
+t5 http.c:684 => Send header: POST /o/r.wiki.git/git-receive-pack HTTP/1.1
+t6 http.c:684 <= Recv header: HTTP/1.1 403 Forbidden
+t7 http.c:684 <= Recv header: Retry-After: Wed, 01 Jan 2031 00:00:30 GMT
+"""
+
+
+def test_the_trace_gives_each_exchange_its_request_status_and_headers() -> None:
+    answers = git_limits.parse_trace(TRACE)
+    assert [(a.request, a.status) for a in answers] == [
+        ("GET /o/r.wiki.git/info/refs?service=git-receive-pack", 200),
+        ("POST /o/r.wiki.git/git-receive-pack", 403),
+    ]
+    assert answers[1].headers == {"retry-after": "Wed, 01 Jan 2031 00:00:30 GMT"}
+
+
+def test_a_retry_after_date_is_a_wait_until_then() -> None:
+    now = 1924991999.0  # 2030-12-31 23:59:59 UTC
+    limit = git_limits.rate_limit_of(git_limits.parse_trace(TRACE), now)
+    assert limit is not None and limit.how == "retry_after" and limit.wait == 31
+
+
+def test_a_403_on_the_advertisement_is_a_refusal_not_a_limit() -> None:
+    refused = git_limits.Answer("GET /o/r.wiki.git/info/refs?service=git-receive-pack", 403, {})
+    assert git_limits.rate_limit_of([refused], 0.0) is None
