@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -210,15 +211,26 @@ ENTRYPOINT_CODE = "import runpy; runpy.run_module('entrypoint', run_name='__main
 @dataclass(frozen=True)
 class StartupFigures:
     name: str
-    import_s: float  # median, `import pmaction.engine` in a fresh interpreter
-    entrypoint_s: float  # median, `python -m entrypoint` with no runner environment: exits at once
+    import_s: tuple[float, float]  # medians (wall, CPU), `import pmaction.engine` in a fresh interpreter
+    entrypoint_s: tuple[float, float]  # the same, `python -m entrypoint` with no runner environment
     loaded: str  # what of jwt/cryptography the import left loaded
 
 
-def _spawn(code: str, env: Mapping[str, str]) -> float:
-    started = time.perf_counter()
+def _medians(runs: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _spawn(code: str, env: Mapping[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one fresh interpreter running ``code`` (CPU time suffers less from a busy
+    neighbour than wall time)."""
+    started, cpu = time.perf_counter(), _children_cpu()
     subprocess.run([sys.executable, "-c", code], env=dict(env), cwd=ROOT, capture_output=True, check=False)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _children_cpu() - cpu
 
 
 def _loaded(code: str, env: Mapping[str, str]) -> str:
@@ -232,32 +244,62 @@ def _loaded(code: str, env: Mapping[str, str]) -> str:
 
 
 def measure_startup(work: Path, repeat: int) -> list[StartupFigures]:
+    """Each variant ``repeat`` times, interleaved (A B, B A, ...) so that a busy neighbour weighs on both."""
     env = {**child_env(os.environ, work), "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-    figures = []
-    for name, code in STARTUP_CODE.items():
-        _spawn(code, env)  # warm the file cache
-        imports = [_spawn(code, env) for _ in range(repeat)]
-        entry = [_spawn(code.replace("import pmaction.engine", ENTRYPOINT_CODE), env) for _ in range(repeat)]
-        figures.append(
-            StartupFigures(name, statistics.median(imports), statistics.median(entry), _loaded(code, env))
+    names = list(STARTUP_CODE)
+    imports: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    entries: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    for name in names:
+        _spawn(STARTUP_CODE[name], env)  # warm the file cache
+    for rep in range(repeat):
+        for name in names if rep % 2 == 0 else reversed(names):
+            code = STARTUP_CODE[name]
+            imports[name].append(_spawn(code, env))
+            entries[name].append(_spawn(code.replace("import pmaction.engine", ENTRYPOINT_CODE), env))
+    return [
+        StartupFigures(
+            name,
+            _medians(imports[name]),
+            _medians(entries[name]),
+            _loaded(STARTUP_CODE[name], env),
         )
-    return figures
+        for name in names
+    ]
 
 
 def report_startup(report: Report, figures: Sequence[StartupFigures], repeat: int) -> None:
     report.add("## Start-up", "")
     report.add(
-        f"Median of {repeat} fresh interpreters each: `import pmaction.engine`, and `python -m entrypoint` "
+        f"Medians of {repeat} fresh interpreters each, wall and CPU seconds (CPU time suffers less from a "
+        "busy machine), the two variants interleaved: `import pmaction.engine`, and `python -m entrypoint` "
         "without a runner environment (it reads the settings, finds none and exits 1: every import, no "
         "request). PyGithub imports `jwt` (and with it `cryptography`) for GitHub App authentication, which "
-        "pmaction never uses; `pmaction.github` now defers that import to the first use (`pmaction/github/"
+        "pmaction never uses; `pmaction.github` defers that import to its first use (`pmaction/github/"
         "lazy.py`). The *before* row imports jwt first, as `import github` did.",
         "",
     )
-    rows = [[f.name, f"{f.import_s:.3f}", f"{f.entrypoint_s:.3f}", f.loaded] for f in figures]
+    rows = [
+        [
+            f.name,
+            f"{f.import_s[0]:.3f} / {f.import_s[1]:.3f}",
+            f"{f.entrypoint_s[0]:.3f} / {f.entrypoint_s[1]:.3f}",
+            f.loaded,
+        ]
+        for f in figures
+    ]
     report.table(
-        ["", "import pmaction.engine (s)", "python -m entrypoint, exits at once (s)", "loaded"], rows
+        [
+            "",
+            "import pmaction.engine (s, wall / CPU)",
+            "python -m entrypoint, exits at once (s, wall / CPU)",
+            "loaded",
+        ],
+        rows,
     )
     if len(figures) == 2:
-        saved = figures[1].entrypoint_s - figures[0].entrypoint_s
-        report.add(f"Saved at start-up: {saved:.3f} s of {figures[1].entrypoint_s:.3f} s.", "")
+        now, before = figures[0].entrypoint_s, figures[1].entrypoint_s
+        report.add(
+            f"Saved at start-up: {before[0] - now[0]:.3f} s wall of {before[0]:.3f} s, "
+            f"{before[1] - now[1]:.3f} s CPU of {before[1]:.3f} s.",
+            "",
+        )
