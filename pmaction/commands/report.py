@@ -40,6 +40,7 @@ def report(session: Session, number: int | None) -> None:
             edit,
             message="pmaction: post-mortem report",
             dry_run=session.config.dry_run,
+            max_wait=session.config.max_wait_seconds,
         )
     if outcome.status in ("pushed", "unchanged", "dry_run"):
         if outcome.status == "pushed":

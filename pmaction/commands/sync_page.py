@@ -118,4 +118,5 @@ def write_wiki(writer: PageWriter) -> WikiOutcome:
         message=f"pmaction: post-mortem of #{issue.number} {issue.title}"[:200],
         dry_run=session.config.dry_run,
         prepare=writer.prepare,
+        max_wait=session.config.max_wait_seconds,
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pmaction.report.facts import IncidentFacts, chronological
+from pmaction.text.escape import cell, inline
 from pmaction.text.times import format_duration
 
 REPORT_PAGE = "Post-mortem-report.md"
@@ -95,7 +96,7 @@ def render_report(
         review = reviews.get(f.number)
         items = f"{review.closed_issues} of {review.open_issues + review.closed_issues}" if review else "n/a"
         started = f.start.date().isoformat() if f.start else "n/a"
-        title = " ".join(f.title.split()).replace("|", "\\|").replace("<!--", "&lt;!--")
+        title = cell(inline(f.title))  # people's words as text, on one line, safe in a table cell
         lines.append(
             f"| [#{f.number} {title}]({f.url}) | {started} | {format_duration(f.total())} | {items} | "
             f"{review_status(review, today)} |"

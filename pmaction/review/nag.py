@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from pmaction.github.data import BOT_LOGIN, TRUSTED_ASSOCIATIONS, Comment
 from pmaction.review.milestone import Review
+from pmaction.text.escape import inline
 from pmaction.text.markers import Reminder, parse_reminders, reminder_marker
 
 
@@ -94,7 +95,7 @@ def render_reminder(
         lines += ["", "Open items:"]
         for item in sorted(open_items, key=lambda open_item: open_item.number):
             owners = " ".join(f"@{login}" for login in item.assignees)
-            lines.append(f"- [ ] #{item.number} {_one_line(item.title)}" + (f" ({owners})" if owners else ""))
+            lines.append(f"- [ ] #{item.number} {inline(item.title)}" + (f" ({owners})" if owners else ""))
     if mention:
         lines += ["", f"{mention}: please hold the review, or close the milestone once it took place."]
     else:
@@ -102,9 +103,6 @@ def render_reminder(
     lines += ["", reminder_marker(review.number, kind, now)]
     return "\n".join(lines) + "\n"
 
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split()).replace("<!--", "&lt;!--")
 
 
 @dataclass

@@ -12,6 +12,7 @@ from datetime import tzinfo
 
 from pmaction.github.data import BOT_LOGIN, TRUSTED_ASSOCIATIONS, Comment
 from pmaction.text import markers
+from pmaction.text.escape import inline
 from pmaction.text.times import format_duration, format_time
 from pmaction.timeline.model import Timeline
 
@@ -82,7 +83,7 @@ def render_status(view: StatusView) -> str:
         lines.append(f"- **Backlog:** {closed} of {len(view.backlog)} items closed")
         for number, title, state in view.backlog:
             box = "x" if state == "closed" else " "
-            lines.append(f"  - [{box}] #{number} {_one_line(title)}")
+            lines.append(f"  - [{box}] #{number} {inline(title)}")
     lines += [
         "",
         "<sub>Maintained by pmaction: edit the wiki page or this issue; "
@@ -91,7 +92,3 @@ def render_status(view: StatusView) -> str:
         markers.status_marker(view.full_name, view.number),
     ]
     return "\n".join(lines) + "\n"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split()).replace("<!--", "&lt;!--")
