@@ -18,6 +18,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
     runner = Runner()
     # Mask first, before anything could print the token.
     runner.mask(read_input(env, "github_token") or env.get("GITHUB_TOKEN", ""))
+    runner.mask(read_input(env, "slack_token") or "")
     try:
         code = _run(env, runner)
     except Exception as exc:  # a bug: still one line, and never a traceback with secrets in it

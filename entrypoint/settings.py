@@ -126,6 +126,7 @@ def load_environment(env: Mapping[str, str]) -> Environment:
         event=load_event(env),
         workspace=Path(workspace_text) if workspace_text else None,
         actor=env.get("GITHUB_ACTOR") or None,
+        slack_token=inputs.get("slack_token", ""),
     )
     output = env.get("GITHUB_OUTPUT", "").strip()
     summary = env.get("GITHUB_STEP_SUMMARY", "").strip()

@@ -251,7 +251,15 @@ class _Story:
 
     def run(self, event: str, payload: Mapping[str, Any], what: str) -> RunOutcome:
         self.done += 1
-        outcome = run_action(self.sb, event, payload, self.work / str(self.done))
+        # The incident channel is read through the sandbox's Slack stand-in, with its bot token.
+        outcome = run_action(
+            self.sb,
+            event,
+            payload,
+            self.work / str(self.done),
+            inputs={"slack_token": self.sb.slack_token},
+            step_env={"SLACK_API_URL": self.sb.slack_api_url},
+        )
         _check(outcome, what)
         return outcome
 

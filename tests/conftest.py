@@ -31,6 +31,7 @@ def network_guard(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     # closed loopback port, so code that forgot to take them from the run fails fast instead of leaving.
     monkeypatch.setenv("GITHUB_API_URL", DEAD_PROXY + "/api/v3")
     monkeypatch.setenv("GITHUB_SERVER_URL", DEAD_PROXY)
+    monkeypatch.setenv("SLACK_API_URL", DEAD_PROXY + "/slack/api/")  # and so is Slack
     monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("HOME", str(home))

@@ -41,6 +41,11 @@ template: .github/postmortem.md.j2
 index_page: Incident reviews
 sensitive_info: block
 internal_host_patterns: ['\\.corp\\.example\\.com$']
+slack_reaction: eyes
+slack_channel: '#incidents'
+slack_lead_minutes: 10
+changes: true
+changes_lead_hours: 2
 """
 
 
@@ -100,15 +105,15 @@ def test_config_has_one_field_per_option_and_its_defaults_are_the_tables() -> No
     assert build_config({}) == Config()
 
 
-def test_only_the_token_is_secret_and_it_is_an_input_only() -> None:
-    assert [o.name for o in OPTIONS_LIST if o.secret] == ["github_token"]
-    assert OPTIONS["github_token"].where == "input"
-    assert "github_token" not in FILE_KEYS
+def test_only_the_tokens_are_secret_and_they_are_inputs_only() -> None:
+    assert [o.name for o in OPTIONS_LIST if o.secret] == ["github_token", "slack_token"]
+    for name in ("github_token", "slack_token"):
+        assert OPTIONS[name].where == "input" and name not in FILE_KEYS
 
 
 def test_inputs_that_make_no_sense_in_a_file_are_not_file_keys() -> None:
     input_only = {o.name for o in OPTIONS_LIST if o.where == "input"}
-    assert input_only == {"github_token", "command", "issue_number", "dry_run", "config_file"}
+    assert input_only == {"github_token", "command", "issue_number", "dry_run", "config_file", "slack_token"}
     assert FILE_KEYS.isdisjoint(input_only)
 
 

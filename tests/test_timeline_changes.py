@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import incident_page, labeled_payload, scenario, timeline_rows
 
+from pmaction.demo import run_action
 from pmaction.github.changes import read_changes
 from pmaction.github.client import GitHub
 from pmaction.github.settings import ApiSettings
@@ -17,7 +20,6 @@ from pmaction.incident.model import Incident, Outside
 from pmaction.sandbox import Sandbox
 from pmaction.timeline.build import build_timeline
 from pmaction.timeline.sources.changes import change_entries
-from tests.helpers import scenario
 
 # The base scenario's incident is announced 2026-03-01 09:01; the window here is 03:00 to 10:00.
 SINCE, UNTIL = datetime(2026, 3, 1, 3, 0, tzinfo=UTC), datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -170,3 +172,36 @@ def test_the_request_budget_is_honoured(sb: Sandbox) -> None:
     # The deployments page and one deployment's statuses; nothing more.
     assert len([r for r in sb.requests() if r["kind"] == "api"]) == 2
     assert any("used up" in p for p in changes.problems)
+
+
+def test_a_sync_shows_what_changed_in_the_window_as_rows_and_nothing_outside_it(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    files = {".github/postmortem.yml": "changes: true\n"}
+    sb = sandbox(scenario(files=files, **copy.deepcopy(CHANGES)))
+    outcome = run_action(sb, "issues", labeled_payload(sb), tmp_path)
+    assert outcome.code == 0, outcome.stdout
+    assert "::warning" not in outcome.stdout
+    page = incident_page(sb)[1]
+    rows = "\n".join(timeline_rows(page))
+    assert (
+        "| 2026-03-01 09:20 UTC | bob | Pull request #31 merged: Roll back the pool size | [pull request]("
+        in rows
+    )
+    assert "Deployment of `v1.2.0` to production: success | [deployment](https://ci.example/1)" in rows
+    assert (
+        "Release 1.2.0 (`v1.2.0`) published" in rows and "Workflow run Deploy on the default branch" in rows
+    )
+    for outside in ("Old change", "Not merged", "Into another branch", "1.1.0", "v1.3.0", "`main` to"):
+        assert outside not in rows, outside
+
+
+@pytest.mark.parametrize("config", ["changes: false\n", ""])
+def test_changes_false_reads_nothing_of_them(sandbox: Any, tmp_path: Path, config: str) -> None:
+    files = {".github/postmortem.yml": config} if config else {}
+    sb = sandbox(scenario(files=files, **copy.deepcopy(CHANGES)))
+    outcome = run_action(sb, "issues", labeled_payload(sb), tmp_path)
+    assert outcome.code == 0, outcome.stdout
+    routes = {r["route"] for r in sb.requests()}
+    assert not routes & {"/repos/{owner}/{repo}/deployments", "/repos/{owner}/{repo}/pulls"}
+    assert "Pull request #31" not in incident_page(sb)[1]

@@ -6,10 +6,21 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import (
+    incident_page,
+    labeled_payload,
+    scenario,
+    status_comments,
+    timeline_rows,
+    write_log,
+    writes,
+)
 
+from pmaction.demo import RunOutcome, run_action
 from pmaction.incident.model import Incident, Outside
 from pmaction.sandbox import Sandbox
 from pmaction.slack.client import SlackSettings, read_channel
@@ -17,7 +28,6 @@ from pmaction.slack.data import SlackMessage
 from pmaction.timeline.build import build_timeline
 from pmaction.timeline.sources.slack import channel_of, plain_text
 from pmaction.timeline.tags import find_tags
-from tests.helpers import scenario
 
 INC = "C01INC"
 PIN = [{"name": "pushpin", "users": ["U01ALICE"]}]
@@ -163,3 +173,81 @@ def test_no_messages_no_rows() -> None:
     message = SlackMessage(channel=INC, ts=DECLARED, author="a", text="t")
     assert message.when == datetime(2026, 3, 1, 9, 1, 0, 100, tzinfo=UTC)
     assert Incident.__dataclass_fields__["outside"].default_factory().slack == ()  # type: ignore[misc]
+
+
+# ---- end to end: python -m entrypoint on the sandbox, as the runner runs it ------------------------------
+
+BODY = "Primary database went away at 08:55 UTC.\n\nSlack channel: #inc-db\n"
+
+
+def run_with_slack(sb: Sandbox, workdir: Path, *, token: str | None = None) -> RunOutcome:
+    inputs = {"slack_token": token if token is not None else sb.slack_token}
+    return run_action(
+        sb,
+        "issues",
+        labeled_payload(sb),
+        workdir,
+        inputs=inputs,
+        step_env={"SLACK_API_URL": sb.slack_api_url},
+    )
+
+
+def slack_rows(sb: Sandbox) -> list[str]:
+    return [row for row in timeline_rows(incident_page(sb)[1]) if "slack" in row]
+
+
+def test_pinned_messages_are_rows_and_edits_show_on_the_next_sync(sandbox: Any, tmp_path: Path) -> None:
+    sb = sandbox(scenario(issue={"body": BODY}, slack=copy.deepcopy(SLACK)))
+    first = run_with_slack(sb, tmp_path / "1")
+    assert first.code == 0, first.stdout
+    assert first.stdout.splitlines()[1] == f"::add-mask::{sb.slack_token}"
+    assert sb.slack_token not in "\n".join(first.stdout.splitlines()[2:]) + first.summary
+    rows = slack_rows(sb)
+    assert len(rows) == 3, rows
+    assert (
+        "| 2026-03-01 09:01 UTC | alice.ng | Declaring an incident: status page is red | [slack](" in rows[0]
+    )
+    assert "/slack/archives/C01INC/p1772355660000100" in rows[0]
+    assert "paging the DBA" in rows[1] and "Bob Oyelaran" in rows[1]
+    page = incident_page(sb)[1]
+    assert "chatter, not pinned" not in page and "| on it |" not in page and "long before" not in page
+    assert "::warning" not in first.stdout
+
+    sb.slack_post(
+        INC, "1772355900.000500", "U02BOB", "failover done, replica promoted #mitigated", reactions=PIN
+    )
+    sb.slack_post(INC, "1772355840.000400", "U02BOB", "chatter, pinned now", reactions=PIN)
+    second = run_with_slack(sb, tmp_path / "2")
+    assert second.code == 0, second.stdout
+    page = incident_page(sb)[1]
+    assert "failover done, replica promoted" in page and "chatter, pinned now" in page
+    assert "| failover done #mitigated |" not in page
+
+    sb.slack_delete(INC, "1772355840.000400")
+    third = run_with_slack(sb, tmp_path / "3")
+    assert third.code == 0 and "chatter, pinned now" not in incident_page(sb)[1]
+
+    sb.clear_requests()
+    again = run_with_slack(sb, tmp_path / "4")
+    assert again.code == 0 and writes(sb) == 0, write_log(sb)
+
+
+def test_a_bot_outside_the_channel_is_one_warning_and_every_other_step_happens(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    body = BODY.replace("#inc-db", "#inc-elsewhere")
+    sb = sandbox(scenario(issue={"body": body}, slack=copy.deepcopy(SLACK)))
+    outcome = run_with_slack(sb, tmp_path)
+    assert outcome.code == 0, outcome.stdout
+    warnings = [line for line in outcome.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1 and "not in #inc-elsewhere" in warnings[0] and "/invite" in warnings[0]
+    assert outcome.outputs["milestone_number"] == "1" and status_comments(sb)
+    assert "Paging the DBA on call." in incident_page(sb)[1]
+
+
+def test_without_slack_token_nothing_is_asked_of_slack(sandbox: Any, tmp_path: Path) -> None:
+    sb = sandbox(scenario(issue={"body": BODY}, slack=copy.deepcopy(SLACK)))
+    outcome = run_with_slack(sb, tmp_path, token="")
+    assert outcome.code == 0, outcome.stdout
+    assert [r for r in sb.requests() if r["kind"] == "slack"] == []
+    assert slack_rows(sb) == []

@@ -13,16 +13,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import TypeVar
 
 from pmaction.commands.sync_page import PageWriter, write_wiki
 from pmaction.commands.sync_state import SyncState, due_text, job_summary
 from pmaction.errors import ConfigError, PmactionError
+from pmaction.github.changes import RepoChanges, read_changes
 from pmaction.github.data import BOT_LOGIN
 from pmaction.github.recorder import report_planned
 from pmaction.guard.public import Guard, Text, guard_issue, guard_timeline
 from pmaction.guard.scan import guard_message
-from pmaction.incident.model import Incident
+from pmaction.incident.model import Incident, Outside
 from pmaction.incident.severity import severity_label
 from pmaction.items.apply import Backlogging, link_body_items
 from pmaction.items.backlog import Backlog, BacklogWriter, Decision
@@ -31,12 +33,15 @@ from pmaction.report.render import ReviewState
 from pmaction.review.dates import milestone_title
 from pmaction.review.milestone import Review, ensure_review, list_reviews
 from pmaction.run.session import Session
+from pmaction.slack.client import SlackSettings, api_url_from_env, read_channel
+from pmaction.slack.data import SlackRead
 from pmaction.status.comment import StatusView, find_status_comments, render_status
 from pmaction.status.publish import upsert_status
 from pmaction.text import markers
 from pmaction.timeline.build import build_timeline
 from pmaction.timeline.durations import incident_start
 from pmaction.timeline.model import Timeline
+from pmaction.timeline.sources.slack import channel_of
 from pmaction.wiki.git import wiki_disabled_outcome
 from pmaction.wiki.names import page_file_name
 
@@ -49,6 +54,7 @@ def sync(session: Session, number: int | None) -> None:
     incident = read_incident(session, number)
     if not _is_incident(session, incident):
         return
+    incident = _read_outside(session, incident)
     state = _start(session, incident)
     template = load_template(session)  # before the first write: a missing template stops the run cleanly
     failures: list[PmactionError] = []
@@ -97,6 +103,26 @@ def _timeline(session: Session, incident: Incident) -> Timeline:
         trusted_only=not config.include_untrusted_comments,
         bot_logins=frozenset({BOT_LOGIN}),
     )
+
+
+def _read_outside(session: Session, incident: Incident) -> Incident:
+    """The incident's Slack channel and what changed in the repository, read once per run for the timeline's
+    sources; a read that fails is one warning naming the fix, and the sync goes on without those rows."""
+    config, token = session.config, session.ctx.slack_token
+    moments = _timeline(session, incident).moments  # pure: where the two windows begin and end
+    end = moments.declared_over or session.clock.now()
+    slack, channel = SlackRead(), channel_of(incident.issue.body, config.slack_channel)
+    if token and channel and moments.announced:
+        settings = SlackSettings(token, api_url_from_env(), config.max_wait_seconds, config.request_timeout)
+        since = moments.announced - timedelta(minutes=config.slack_lead_minutes)
+        slack = read_channel(settings, channel, since, end, config.slack_reaction)
+    changes, start = RepoChanges(), incident_start(moments)
+    if config.changes and start is not None:
+        since = start - timedelta(hours=config.changes_lead_hours)
+        changes = read_changes(session.github, branch=incident.repo.default_branch, since=since, until=end)
+    for problem in filter(None, (slack.problem, *changes.problems)):
+        session.reporter.warning(problem, title=f"pmaction: #{incident.issue.number} timeline")
+    return replace(incident, outside=Outside(slack.messages, changes))
 
 
 def _items_of(session: Session, body: str) -> ItemsParse:

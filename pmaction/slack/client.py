@@ -8,8 +8,9 @@ names the fix (slack/errors.py). The token is given to the client only: it is in
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,13 @@ class SlackSettings:
     api_url: str = DEFAULT_API_URL
     max_wait: float = 60.0  # longest Retry-After waited out
     timeout: float = 30.0
+
+
+def api_url_from_env(env: Mapping[str, str] = os.environ) -> str:
+    """``SLACK_API_URL`` (Slack's own by default; the sandbox's stand-in in tests and the demo), as
+    slack_sdk's ``base_url`` wants it: ending in "/"."""
+    url = (env.get("SLACK_API_URL") or "").strip() or DEFAULT_API_URL
+    return url if url.endswith("/") else url + "/"
 
 
 class CappedRateLimitHandler(RateLimitErrorRetryHandler):
@@ -95,6 +103,10 @@ class ChannelReader:
     """One channel read for one run: names and user names are looked up once."""
 
     def __init__(self, settings: SlackSettings, channel: str) -> None:
+        if not settings.api_url.startswith(("https://", "http://")):
+            raise SlackError(
+                f"SLACK_API_URL {settings.api_url!r} is not an http(s) URL: unset it to use {DEFAULT_API_URL}"
+            )
         self.web = _web_client(settings)
         self.given = channel.strip()
         self.shown = self.given if _CHANNEL_ID.match(self.given) else "#" + self.given.lstrip("#")
