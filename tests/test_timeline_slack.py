@@ -251,3 +251,17 @@ def test_without_slack_token_nothing_is_asked_of_slack(sandbox: Any, tmp_path: P
     assert outcome.code == 0, outcome.stdout
     assert [r for r in sb.requests() if r["kind"] == "slack"] == []
     assert slack_rows(sb) == []
+
+
+def test_a_pinned_message_on_a_public_wiki_goes_through_the_sensitive_information_guard(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    slack = copy.deepcopy(SLACK)
+    slack["channels"][0]["messages"][-1]["text"] = "failover done, ask carol.smith@example.org #mitigated"
+    sb = sandbox(scenario(issue={"body": BODY}, slack=slack))
+
+    outcome = run_with_slack(sb, tmp_path)
+
+    assert outcome.code == 0, outcome.stdout
+    warnings = [line for line in outcome.stdout.splitlines() if line.startswith("::warning")]
+    assert any("the Slack message by" in line and "e-mail" in line.lower() for line in warnings), warnings

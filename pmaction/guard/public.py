@@ -43,7 +43,11 @@ def _where(entry_source: str, author: str | None, url: str | None, number: int) 
         return f"the comment by {author} ({url})"
     if entry_source == "body":
         return f"the Timeline section of issue #{number}"
-    return None  # events and moments: text pmaction wrote itself
+    if entry_source == "slack":
+        return f"the Slack message by {author} ({url})"
+    if entry_source in ("release", "pull request"):
+        return f"the {entry_source} {url}"  # their titles are people's words too
+    return None  # issue events, moments, deployments, workflow runs: text pmaction wrote itself
 
 
 def guard_timeline(guard: Guard, timeline: Timeline, number: int) -> Timeline:
