@@ -81,6 +81,10 @@ class PageWriter:
         name = found or state.page_name
         state.page_name, state.page_url = name, state.url_of(self.session.ctx.server_url, name)
         existing = files.get(name)
+        if existing is not None:
+            # A retry's fresh clone may hold rows of comments a concurrent run read after us: read them
+            # too (a read, never a write), or the refresh below would drop those rows.
+            self.reread(existing)
         context = page_context(state, self.items.writer.backlog, config.tz)
         template_name = config.template or DEFAULT_TEMPLATE_NAME
         if existing is not None:
