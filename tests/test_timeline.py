@@ -162,7 +162,7 @@ def test_body_timeline_lines_become_entries_in_the_configured_zone() -> None:
     ]
     assert [sorted(e.tags) for e in entries] == [["started"], ["detected"], ["mitigated"], [], ["resolved"]]
     assert warnings == [
-        'Timeline line 4 of the issue body has no time pmaction can read: "- somewhere around then the cache '
+        'Line 10 of the issue body has no time pmaction can read: "- somewhere around then the cache '
         'warmed up" — write it as "YYYY-MM-DD HH:MM TZ" or "HH:MM TZ".'
     ]
 
@@ -422,11 +422,12 @@ def test_a_whole_incident_in_berlin_time() -> None:
         "comment",
         "body",
         "body",
-        "declared",
         "body",
+        "declared",
     ]
-    assert [e.when for e in timeline.entries][:-1] == sorted(e.when for e in timeline.entries if e.when)
-    assert timeline.entries[-1].when is None
+    # The line without a time stays right after the line above it in the body (10:05), not at the bottom.
+    assert [e.at for e in timeline.entries] == sorted(e.at for e in timeline.entries if e.at)
+    assert timeline.entries[-2].when is None and timeline.entries[-2].after == at(10, 5)
     m, d = timeline.moments, timeline.durations
     assert (m.started, m.detected, m.mitigated, m.resolved) == (at(8, 12), at(8, 40), at(10, 5), at(9, 30))
     assert (d.time_to_detect, d.time_to_mitigate, d.total) == (
@@ -434,7 +435,7 @@ def test_a_whole_incident_in_berlin_time() -> None:
         timedelta(hours=1, minutes=53),
         timedelta(hours=1, minutes=18),
     )
-    assert len(timeline.warnings) == 1 and "Timeline line 4" in timeline.warnings[0]
+    assert len(timeline.warnings) == 1 and "Line 10 of the issue body" in timeline.warnings[0]
     assert severity(timeline_issue := issue(body)) == "SEV2" and timeline_issue.number == 7
 
 

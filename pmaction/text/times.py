@@ -102,7 +102,7 @@ _SEPARATOR = re.compile(r"^[ \t]*(?:[-–—:|][ \t]*)?")
 _WRAPPERS = (("**", "**"), ("__", "__"), ("`", "`"), ("[", "]"), ("*", "*"), ("_", "_"))
 
 
-class _Unreadable(Exception):
+class _Unreadable(ValueError):
     """A time-looking prefix that cannot be turned into a moment (bad zone, 25:00, no date)."""
 
 
@@ -140,6 +140,12 @@ def _zone_at(text: str) -> tuple[tzinfo | None, int]:
     if upper in ABBREVIATIONS and (word == upper or upper in _LOWERCASE_OK):
         return ABBREVIATIONS[upper], end
     return None, 0
+
+
+def zone_at(text: str) -> tuple[tzinfo | None, int]:
+    """The zone written at the start of ``text`` (after spaces) and its length; (None, 0) for none.
+    Raises ValueError for a zone-looking word that names no zone we know (``Europe/Berlinn``)."""
+    return _zone_at(text)
 
 
 def _build(stamp: re.Match[str], zone: tzinfo | None, *, tz: tzinfo, default_date: date | None) -> datetime:

@@ -14,7 +14,7 @@ from datetime import UTC, date, tzinfo
 
 from pmaction.incident.model import Incident
 from pmaction.timeline.durations import compute_durations, order_warnings
-from pmaction.timeline.model import Entry, Source, SourceContext, Timeline
+from pmaction.timeline.model import DateOrder, Entry, Source, SourceContext, Timeline
 from pmaction.timeline.moments import (
     announced_at,
     body_fields,
@@ -30,10 +30,11 @@ SOURCES: tuple[Source, ...] = (body.entries, comments.entries, events.entries, s
 
 
 def sort_entries(entries: Iterable[Entry]) -> list[Entry]:
-    """By time (ties keep the given order); entries without a time follow, in the given order."""
+    """By time (ties keep the given order; an entry without a time follows the one above it in its source);
+    the entries that have neither follow, in the given order."""
     listed = list(entries)
-    timed = sorted((e for e in listed if e.when is not None), key=lambda e: e.when)  # type: ignore[arg-type,return-value]
-    return timed + [e for e in listed if e.when is None]
+    timed = sorted((e for e in listed if e.at is not None), key=lambda e: e.at)  # type: ignore[arg-type,return-value]
+    return timed + [e for e in listed if e.at is None]
 
 
 def _default_date(incident: Incident, label: str, tz: tzinfo) -> date | None:
@@ -55,6 +56,7 @@ def build_timeline(
     trusted_only: bool = True,
     bot_logins: frozenset[str] = DEFAULT_BOT_LOGINS,
     sources: Sequence[Source] = SOURCES,
+    date_order: DateOrder = "auto",
 ) -> Timeline:
     """The whole timeline of one incident: every source's entries and the two issue moments."""
     issue, events = incident.issue, incident.events
@@ -68,6 +70,7 @@ def build_timeline(
         trusted_only=trusted_only,
         bot_logins=bot_logins,
         include_events=include_events,
+        date_order=date_order,
     )
     collected: list[Entry] = []
     for source in sources:

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pmaction.incident.model import Incident
+
+# How a date written "01-03-2026" reads when the write-up does not show it: day or month first.
+DateOrder = Literal["auto", "day-first", "month-first"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,15 @@ class Entry:
     tags: frozenset[str] = frozenset()
     raw: str = ""
     order: int = 0  # position in its source, keeps "time unknown" entries in source order
+    date_only: bool = False  # the write-up gives the day, not the time: ``when`` is its local midnight
+    # An entry without a time sorts right after this moment (the entry above it in its source), so a step
+    # written between two timed ones stays there instead of sinking to the bottom of the table.
+    after: datetime | None = None
+
+    @property
+    def at(self) -> datetime | None:
+        """Where the entry sorts: its time, or right after the entry above it."""
+        return self.when if self.when is not None else self.after
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,7 @@ class SourceContext:
     trusted_only: bool
     bot_logins: frozenset[str]
     include_events: bool
+    date_order: DateOrder = "auto"  # how "01-03-2026" reads
 
 
 # What a source found: its entries, in its own order, and a warning for each thing it could not read.

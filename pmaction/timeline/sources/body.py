@@ -1,40 +1,51 @@
-"""Timeline entries from the Timeline section of the issue body.
+"""Timeline entries from the timeline of the issue body, read the way people write them.
 
-One entry per line (bullet, numbered, plain or table row) of the first heading named "Timeline", up to the
-next heading of its level or higher. A line whose time can't be read stays, as "time unknown", with a
-warning; a fenced block joins the entry above it.
+The section is found in timeline/sources/body_section.py. Each line is an entry's first line (it starts
+with a time or a date, or is a list item or a table row of its own), a continuation of the entry above (a
+wrapped line, a nested detail bullet, a further paragraph, an image, a fenced log), or context: a line that
+states the zone or the date for the lines below it (timeline/context.py). Nothing people wrote is dropped:
+an entry whose time can't be read stays, as "time unknown" right after the entry above it, with one
+warning that names its line in the body.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, tzinfo
 
-from pmaction.incident.issueform import NO_RESPONSE, normalise_key, scan_body
+from pmaction.incident.issueform import NO_RESPONSE, scan_body
 from pmaction.incident.model import Incident
-from pmaction.text.markdown import BLOCK_KINDS, FENCE_KINDS, Kind, Line, cells
-from pmaction.text.times import parse_time, split_time_prefix
-from pmaction.timeline.model import Entry, Found, SourceContext
+from pmaction.text.markdown import BLOCK_KINDS, Kind, Line
+from pmaction.text.stamps import Stamp, find_date, read_stamp
+from pmaction.timeline.context import (
+    Placed,
+    Reading,
+    date_statement,
+    moment,
+    place,
+    reverse_statement,
+    roll,
+    zone_statement,
+)
+from pmaction.timeline.model import DateOrder, Entry, Found, SourceContext
+from pmaction.timeline.sources.body_section import Section, heading_of, timeline_sections
+from pmaction.timeline.sources.body_table import TableShape, row_stamp_text, table_shape
 from pmaction.timeline.tags import TIME_HINT, find_tags, quote
 
 # Frozen: a body entry's key is a hash of its line without this prefix, and keys are written on wiki pages.
 # Reading the line follows the scanner's list-item rule; the key must never move with it.
 _KEY_BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-# Lines that structure the section or are no one's words: never an observation.
-_NOT_ENTRIES = (
-    FENCE_KINDS
-    | BLOCK_KINDS
-    | {
-        Kind.BLANK,
-        Kind.COMMENT,
-        Kind.HEADING,  # sub-headings ("#### Day 2") only structure the section
-        Kind.UNDERLINE,
-        Kind.BREAK,
-        Kind.TABLE_SEPARATOR,
-    }
-)
+_SEPARATOR = re.compile(r"^[ \t]*(?:(?:\*\*|__|[*_\])`])[ \t]*)*(?:[-–—:|,.][ \t]*)?(?:(?:\*\*|__)[ \t]*)?")
+_CLOSERS = {"**": "**", "__": "__", "*": "*", "_": "_", "[": "]", "(": ")", "`": "`"}
+_IMAGE = re.compile(r"^[ \t]*!\[")
+# A link reference definition ("[ashleygwilliams]: https://...") shows nothing: it is no one's observation.
+_LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
+# A bullet that only labels the ones nested under it ("- **Context**:"), like a sub-heading.
+_LABEL = re.compile(r"^(?:\*\*|__)?[\w][\w ./&-]{0,40}?(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?:?$")
+_INVISIBLE = BLOCK_KINDS | {Kind.COMMENT, Kind.TABLE_SEPARATOR, Kind.UNDERLINE}
 
 
 def _normalise_line(line: str) -> str:
@@ -43,89 +54,407 @@ def _normalise_line(line: str) -> str:
 
 
 @dataclass
-class _Observation:
-    first: Line  # the line the entry is read from
-    more: list[str] = field(default_factory=list)  # lines of a fenced block below it
+class _Draft:
+    """An entry being read: its first line, the stamp it starts with and the lines that continue it."""
 
-    @property
-    def raw(self) -> str:
-        return "\n".join([self.first.text, *self.more])
+    first: Line
+    kind: str  # "item", "para", "heading", "row", "fence"
+    column: int  # where a list item's text starts; deeper lines are its details
+    stamp: Stamp | None
+    text: str
+    reading: Reading
+    closer: str = ""  # an emphasis opened before the stamp and closed at the entry's end ("**02:06: x**")
+    parts: list[str] = field(default_factory=list)
+    raw: list[str] = field(default_factory=list)
+
+    def add(self, line: Line, text: str, *, wrapped: bool) -> None:
+        self.raw.append(line.text)
+        if not self.parts:
+            self.parts.append(text)
+        elif wrapped:
+            self.parts[-1] = f"{self.parts[-1]} {text.strip()}"
+        else:
+            self.parts.append(text.strip())
+
+    def full_text(self) -> str:
+        parts = [part for part in self.parts if part.strip()]
+        text = "\n".join(parts)
+        if self.closer and text.rstrip().endswith(self.closer):
+            text = text.rstrip()[: -len(self.closer)].rstrip()
+        return text
 
 
-def _timeline_section(body: str) -> list[Line]:
-    """Lines of the first heading named "Timeline", up to the next heading of the same or a higher level."""
-    level: int | None = None
-    lines: list[Line] = []
-    for line in scan_body(body).lines:
-        heading = line.kind is Kind.HEADING
-        if level is None:
-            if heading and re.fullmatch(r"timeline\b.*", normalise_key(line.title)):
-                level = line.level
+def _line_text(line: Line) -> str:
+    return line.item.text if line.item is not None else line.text.strip()
+
+
+def _after_stamp(text: str, stamp: Stamp) -> tuple[str, str]:
+    """The entry's words after its stamp, and the closer still to strip at the entry's end."""
+    if stamp.prose:
+        return text.strip(), ""
+    rest = text[stamp.end :]
+    closer = _CLOSERS.get(stamp.opener, "")
+    if closer and rest.lstrip().startswith(closer):
+        closer = ""
+    return rest[_SEPARATOR.match(rest).end() :].strip(), closer  # type: ignore[union-attr]
+
+
+def _is_context_only(text: str, stamp: Stamp | None) -> bool:
+    """A line that only sets a date or a zone: "2019-01-22", "2015-10-21 _(all times UTC)_", "All times
+    in PST". It is no one's observation: no row, no warning."""
+    if stamp is not None and stamp.clock is None:
+        rest = re.sub(r"[\s*_:,.()\-–—|`]+", " ", text[stamp.end :]).strip()
+        return rest == "" or zone_statement(rest) is not None
+    return stamp is None and zone_statement(text) is not None and len(text.split()) <= 16
+
+
+@dataclass
+class _Walk:
+    """The state of one pass over the section's lines."""
+
+    reading: Reading
+    default_day: date | None
+    table: TableShape | None = None
+    drafts: list[_Draft] = field(default_factory=list)
+    current: _Draft | None = None
+    blank: bool = False  # a blank line since the current draft's last line
+    statement: str | None = None  # the context paragraph being read: its wrapped lines state it together
+
+
+def _start(walk: _Walk, line: Line, kind: str, column: int, text: str, stamp: Stamp | None) -> None:
+    words, closer = _after_stamp(text, stamp) if stamp is not None else (text.strip(), "")
+    if stamp is not None and stamp.date is not None and stamp.clock is None:
+        words, closer = _date_words(text, stamp), ""
+    draft = _Draft(line, kind, column, stamp, words, walk.reading, closer)
+    draft.parts.append(words)
+    draft.raw.append(line.text)
+    walk.drafts.append(draft)
+    walk.current, walk.blank = draft, False
+
+
+def _date_words(text: str, stamp: Stamp) -> str:
+    rest = text[stamp.end :]
+    return rest[_SEPARATOR.match(rest).end() :].strip()  # type: ignore[union-attr]
+
+
+def _set_day(walk: _Walk, day: date | None) -> None:
+    if day is not None:
+        walk.reading = replace(walk.reading, day=day)
+
+
+def _restate(walk: _Walk, statement: str) -> None:
+    """A context paragraph's next line: what the whole paragraph states so far holds."""
+    walk.statement = statement
+    zone = zone_statement(statement)
+    if zone is not None:
+        walk.reading = replace(walk.reading, zone=zone)
+
+
+def _context(walk: _Walk, text: str, stamp: Stamp | None) -> bool:
+    """Take what a context line states; False when the line is no context line."""
+    if not _is_context_only(text, stamp):
+        return False
+    walk.statement = text
+    zone = zone_statement(text)
+    if zone is not None:
+        walk.reading = replace(walk.reading, zone=zone)
+    if stamp is not None:
+        placed = place(stamp, walk.reading, walk.default_day)
+        _set_day(walk, placed.day)
+        walk.current = None
+    return True
+
+
+def _heading(walk: _Walk, line: Line, title: str) -> None:
+    stamp = read_stamp(title)
+    if stamp is not None and stamp.clock is not None:
+        _start(walk, line, "heading", 0, title, stamp)
+        return
+    zone = zone_statement(title, heading=True)
+    if zone is not None:
+        walk.reading = replace(walk.reading, zone=zone)
+    if reverse_statement(title):
+        walk.reading = replace(walk.reading, reverse=True)
+    if stamp is not None:  # a day sub-heading: "### 2020-02-21"
+        _set_day(walk, place(stamp, walk.reading, walk.default_day).day)
+        walk.current = None
+    # Any other sub-heading ("Actions taken") only structures the entries: the lines below it still
+    # continue the entry above.
+
+
+def _continues(walk: _Walk, line: Line) -> bool:
+    """Whether ``line`` (no stamp of its own) belongs to the current entry."""
+    draft = walk.current
+    if draft is None:
+        return False
+    if draft.kind in ("para", "heading"):
+        return True
+    if draft.kind == "row":
+        return False
+    indent = len(line.text) - len(line.text.lstrip())
+    if line.kind in (Kind.ITEM, Kind.TASK):
+        return line.item is not None and len(line.item.lead) - len(line.item.lead.lstrip()) >= draft.column
+    return not walk.blank or indent >= draft.column or _IMAGE.match(line.text) is not None
+
+
+def _plain_or_item(walk: _Walk, line: Line) -> None:
+    text = _line_text(line)
+    if text == NO_RESPONSE or _LINK_DEFINITION.match(line.text):
+        return
+    if walk.statement is not None and line.kind is Kind.PLAIN and not walk.blank:
+        _restate(walk, f"{walk.statement} {text}")
+        return
+    walk.statement = None
+    if line.kind in (Kind.ITEM, Kind.TASK) and _LABEL.match(text) and text.rstrip("*_ ").endswith(":"):
+        walk.current = None  # "- **Context**:" labels the bullets below it
+        return
+    stamp = read_stamp(text)
+    if stamp is not None and stamp.date is not None and stamp.clock is None and _context(walk, text, stamp):
+        return
+    if stamp is None and _context(walk, text, None):
+        return
+    kind = "item" if line.kind in (Kind.ITEM, Kind.TASK) else "para"
+    column = len(line.item.lead) if line.item is not None else 0
+    if stamp is None and _continues(walk, line):
+        nested = line.kind in (Kind.ITEM, Kind.TASK)
+        shown = line.text.strip() if nested else text
+        walk.current.add(line, shown, wrapped=not nested and not walk.blank)  # type: ignore[union-attr]
+        walk.blank = False
+        return
+    if stamp is None and walk.current is None and not walk.drafts and kind == "para" and _preface(walk, text):
+        return
+    _start(walk, line, kind, column, text, stamp)
+
+
+def _preface(walk: _Walk, text: str) -> bool:
+    """A sentence before the first entry that states the day ("the events of Thursday February 11, 2016")."""
+    day = date_statement(text)
+    if day is None:
+        return False
+    walk.statement = text
+    _set_day(walk, day)
+    zone = zone_statement(text)
+    if zone is not None:
+        walk.reading = replace(walk.reading, zone=zone)
+    return True
+
+
+def _row(walk: _Walk, line: Line) -> None:
+    if line.table == line.index:
+        walk.table = table_shape(line.text)
+        if walk.table.zone is not None:
+            walk.reading = replace(walk.reading, zone=walk.table.zone)
+        if walk.table.year is not None:
+            walk.reading = replace(walk.reading, year=walk.table.year)
+        walk.current = None
+        return
+    stamp_text, words = row_stamp_text(line.text, walk.table)
+    stamp = read_stamp(stamp_text)
+    # Whatever the moment's cells hold beyond the moment stays in the words: nothing is cut.
+    rest = stamp_text if stamp is None else _date_words(stamp_text, stamp)
+    words = " | ".join(part for part in (rest, words) if part)
+    draft = _Draft(line, "row", 0, stamp, words, walk.reading)
+    draft.parts.append(words)
+    draft.raw.append(line.text)
+    walk.drafts.append(draft)
+    walk.current = draft
+
+
+def _fenced(walk: _Walk, line: Line) -> None:
+    if walk.current is None:
+        _start(walk, line, "fence", 0, line.text, None)
+        return
+    walk.current.raw.append(line.text)
+    walk.current.parts.append(line.text)
+
+
+def _walk(walk: _Walk, lines: Iterable[Line]) -> None:
+    for line in lines:
+        if line.kind in _INVISIBLE:
             continue
-        if heading and line.level <= level:
-            break
-        lines.append(line)
-    return lines
-
-
-def _section_items(section: list[Line]) -> list[_Observation]:
-    """The entry lines of a timeline section; a fenced block joins the entry above it (a pasted log is part
-    of that observation). Template comments, ``_No response_`` and a table's header and delimiter rows are
-    not entries."""
-    items: list[_Observation] = []
-    for line in section:
-        if line.fenced:
-            if items:
-                items[-1].more.append(line.text)
-            else:
-                items.append(_Observation(line))
+        if line.kind is Kind.BLANK:
+            walk.blank, walk.statement, walk.table = True, None, None
             continue
-        header = line.kind is Kind.TABLE_ROW and line.table == line.index
-        if line.kind in _NOT_ENTRIES or header or line.text.strip() == NO_RESPONSE:
+        _line(walk, line)
+        walk.blank = False
+
+
+def _line(walk: _Walk, line: Line) -> None:
+    if line.fenced:
+        _fenced(walk, line)
+    elif line.kind is Kind.BREAK:
+        walk.current = None
+    elif (heading := heading_of(line)) is not None:
+        _heading(walk, line, heading[1])
+    elif line.kind is Kind.TABLE_ROW or (line.text.lstrip().startswith("|") and walk.table):
+        _row(walk, line)
+    else:
+        _plain_or_item(walk, line)
+
+
+# --- from drafts to entries ---------------------------------------------------------------------------------
+
+
+def _order_learnt(drafts: Sequence[_Draft], stated: DateOrder) -> DateOrder:
+    """A day-or-month-first date is read the way the write-up's unambiguous ones are ("24-10-2024")."""
+    if stated != "auto":
+        return stated
+    proven = {d.stamp.date.proves for d in drafts if d.stamp is not None and d.stamp.date is not None}
+    proven.discard(None)
+    return proven.pop() if len(proven) == 1 else "auto"  # type: ignore[return-value]
+
+
+def _placed(drafts: Sequence[_Draft], default_day: date | None) -> list[Placed]:
+    """Each draft's moment. A date written on a line holds for the bare times below it, as does the next
+    day a list has rolled over to, until the next date line or heading states another."""
+    placed: list[Placed] = []
+    previous: datetime | None = None
+    running: tuple[date | None, date] | None = None  # (the stated day it follows, the day now)
+    for draft in drafts:
+        if draft.stamp is None:
+            placed.append(_undated(draft, previous, running))
             continue
-        items.append(_Observation(line))
-    return items
+        reading = draft.reading
+        if running is not None and running[0] == reading.day:
+            reading = replace(reading, day=running[1])
+        found = roll(place(draft.stamp, reading, default_day), draft.stamp, reading, previous)
+        placed.append(found)
+        if found.when is not None and not found.date_only:
+            previous = found.when
+        # The next day a list rolled over to holds below; a date written on a line holds only where no
+        # date is stated above ("Unless otherwise noted all events happened on 2019-10-21").
+        rolled = draft.stamp.date is None and found.day != reading.day
+        if found.day is not None and (rolled or draft.reading.day is None):
+            running = (draft.reading.day, found.day)
+    return placed
 
 
-def _read_body_line(
-    item: _Observation, *, tz: tzinfo, default_date: date | None
-) -> tuple[datetime | None, str]:
-    first = item.first
-    extra = "".join("\n" + line for line in item.more)
-    # A pipe-led line outside a table (its header left out) is still read as cells: the time is in the first.
-    if first.kind is Kind.TABLE_ROW or first.text.strip().startswith("|"):
-        row = cells(first.text)
-        when = parse_time(row[0], tz=tz, default_date=default_date)
-        shown = row[1:] if when is not None else row
-        return when, " | ".join(cell for cell in shown if cell) + extra
-    text = first.text[len(first.item.lead) :] if first.item is not None else first.text
-    when, text = split_time_prefix(text, tz=tz, default_date=default_date)
-    return when, text + extra
+def _undated(draft: _Draft, previous: datetime | None, running: tuple[date | None, date] | None) -> Placed:
+    """An entry without a stamp: on the day stated above it when it is that day's first (the bullets under
+    a ``2019-02-18:`` line), else a step after the entry above it (no time)."""
+    day = draft.reading.day
+    if running is not None and running[0] == day:
+        day = running[1]
+    if day is None:
+        return Placed(None)
+    if previous is not None and previous.astimezone(draft.reading.zone).date() >= day:
+        return Placed(None)
+    return Placed(moment(day, time(0, 0), draft.reading.zone), date_only=True, day=day)
 
 
-def body_entries(body: str, *, tz: tzinfo, default_date: date | None) -> Found:
-    """Entries from the Timeline section of the issue body, and a warning for each line without a time."""
+def _warning(number: int, draft: _Draft, placed: Placed) -> str | None:
+    first = draft.first.text.strip()
+    if placed.when is None:
+        why = f" ({placed.warning})" if draft.stamp is not None and placed.warning else ""
+        return (
+            f'Line {number} of the issue body has no time pmaction can read{why}: "{quote(first)}" '
+            f"— {TIME_HINT}"
+        )
+    if placed.warning:
+        return f'Line {number} of the issue body: "{quote(first)}" {placed.warning}'
+    return None
+
+
+def _entries(drafts: Sequence[_Draft], placed: Sequence[Placed]) -> Found:
     entries: list[Entry] = []
     warnings: list[str] = []
     seen: dict[str, int] = {}
-    for number, item in enumerate(_section_items(_timeline_section(body)), start=1):
-        when, text = _read_body_line(item, tz=tz, default_date=default_date)
-        first_line = item.first.text.strip()
-        if when is None:
-            warnings.append(
-                f"Timeline line {number} of the issue body has no time pmaction can read: "
-                f'"{quote(first_line)}" — {TIME_HINT}'
-            )
-        digest = hashlib.sha1(_normalise_line(first_line).encode("utf-8")).hexdigest()[:12]
+    previous: datetime | None = None
+    for order, (draft, found) in enumerate(zip(drafts, placed, strict=True), start=1):
+        number = draft.first.index + 1
+        warning = _warning(number, draft, found)
+        if warning:
+            warnings.append(warning)
+        digest = hashlib.sha1(_normalise_line(draft.first.text.strip()).encode("utf-8")).hexdigest()[:12]
         seen[digest] = seen.get(digest, 0) + 1
         key = f"body-{digest}" if seen[digest] == 1 else f"body-{digest}-{seen[digest]}"
+        text = draft.full_text()
         entries.append(
             Entry(
-                key=key, when=when, text=text, source="body", tags=find_tags(text), raw=item.raw, order=number
+                key=key,
+                when=found.when,
+                text=text,
+                source="body",
+                tags=find_tags(text),
+                raw="\n".join(draft.raw),
+                order=order,
+                date_only=found.date_only,
+                after=previous if found.when is None else None,
             )
         )
+        previous = found.when if found.when is not None else previous
     return entries, warnings
 
 
+def _preface_zone(lines: Sequence[Line], before: int, zone: tzinfo) -> tzinfo:
+    """The zone a line above the timeline states for the whole write-up ("All times PDT." under the title)."""
+    for line in lines[:before]:
+        if line.kind in (Kind.PLAIN, Kind.ITEM) and not line.fenced:
+            stated = zone_statement(_line_text(line))
+            if stated is not None and len(_line_text(line).split()) <= 16:
+                zone = stated
+    return zone
+
+
+def _first_day(drafts: Sequence[_Draft], default_day: date | None) -> date | None:
+    """The day bare times at the top belong to: the incident's, unless the write-up's first full date is
+    more than a day from it (a post-mortem pasted long after the incident)."""
+    for draft in drafts:
+        stamp = draft.stamp
+        if stamp is not None and stamp.date is not None and stamp.date.year is not None:
+            day = place(stamp, draft.reading, default_day).day
+            if day is not None and (default_day is None or abs((day - default_day).days) > 1):
+                return day
+            return default_day
+    return default_day
+
+
+def body_entries(
+    body: str,
+    *,
+    tz: tzinfo,
+    default_date: date | None,
+    date_order: DateOrder = "auto",
+    title: str = "",
+) -> Found:
+    """Entries from the timeline of the issue body, and a warning for each line without a time."""
+    lines = scan_body(body).lines
+    sections = timeline_sections(lines)
+    if not sections:
+        return [], []
+    title_day = date_statement(title)
+    default_day = title_day or default_date
+    zone = _preface_zone(lines, sections[0].first, tz)
+    reading = Reading(zone=zone, order=date_order)
+    reading = _section_reading(reading, sections[0])
+    walk = _Walk(reading=reading, default_day=default_day)
+    for section in sections:
+        if section is not sections[0] and not section.child:
+            walk.current = None
+        _walk(walk, section.lines)
+    order = _order_learnt(walk.drafts, date_order)
+    drafts = [replace(d, reading=replace(d.reading, order=order)) for d in walk.drafts]
+    placed = _placed(drafts, _first_day(drafts, default_day))
+    return _entries(drafts, placed)
+
+
+def _section_reading(reading: Reading, section: Section) -> Reading:
+    zone = zone_statement(section.title, heading=True)
+    if zone is not None:
+        reading = replace(reading, zone=zone)
+    if reverse_statement(section.title):
+        reading = replace(reading, reverse=True)
+    day = find_date(section.title)
+    if day is not None and day.year is not None and len(day.candidates) == 1:
+        reading = replace(reading, day=date_statement(section.title))
+    return reading
+
+
 def entries(incident: Incident, context: SourceContext) -> Found:
-    return body_entries(incident.issue.body, tz=context.tz, default_date=context.default_date)
+    return body_entries(
+        incident.issue.body,
+        tz=context.tz,
+        default_date=context.default_date,
+        date_order=context.date_order,
+        title=incident.issue.title,
+    )

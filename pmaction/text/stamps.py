@@ -1,0 +1,245 @@
+"""The date and time a line of a timeline starts with, in the many ways people write them.
+
+Pure syntax: a ``Stamp`` says which parts were written (a date with or without its year, a clock time, a
+zone) and where they end; turning it into a moment needs the line's context (the date and zone stated
+above it, the incident's date, the team's ``date_order``), which timeline/context.py applies. Forms read:
+
+- dates: ``2026-03-01``, ``2026/03/01``, ``01-03-2026`` / ``03-01-2026`` (day or month first: both kept as
+  candidates), ``03-01`` before a time, ``March 1, 2026``, ``1 March 2026``, ``Sunday, March 1st``,
+  ``2026 March 1``; a ``--:--`` placeholder after a date says "no time";
+- clock times: ``09:12``, ``9:12:30``, ``9:12pm``, ``09.12``, ``6pm``, ``11pm-ish``, a range's start
+  (``02:00-04:30``), with ``~``, ``±``, "approx." before;
+- either order (``12:07 AM December 4, 2024``), a zone after the time (text/times.py reads zones), set
+  off by Markdown or brackets (``**02:06:``, ``[08:47]``, ``[03-26 14:00]``), or after a prose word
+  (``At 6pm UTC, ...``, ``By 04:06, ...``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from pmaction.text.times import zone_at
+
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+
+_MONTH = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![a-z])"
+)
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday|s|r|rs)?\.?,?[ \t]+)?"
+_YEAR = r"(?P<y>(?:19|20)\d{2})(?!\d)"
+_ORD = r"(?:st|nd|rd|th)?"
+
+_DATES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        ("ymd", r"(?P<y>(?:19|20)\d{2})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})(?!\d)"),
+        ("numeric", rf"(?P<a>\d{{1,2}})(?P<s>[-/.])(?P<b>\d{{1,2}})(?P=s){_YEAR}"),
+        ("named-ymd", rf"{_YEAR}[ \t]+{_MONTH}[ \t]+(?P<d>\d{{1,2}}){_ORD}(?![\d:])"),
+        (
+            "named-mdy",
+            rf"{_WEEKDAY}{_MONTH}[ \t]+(?P<d>\d{{1,2}}){_ORD}(?![\d:.])(?:,?[ \t]+{_YEAR})?",
+        ),
+        (
+            "named-dmy",
+            rf"{_WEEKDAY}(?:the[ \t]+)?(?P<d>\d{{1,2}}){_ORD}[ \t]+(?:of[ \t]+)?{_MONTH}(?:,?[ \t]+{_YEAR})?",
+        ),
+        ("short", r"(?P<a>\d{1,2})(?P<s>[-/])(?P<b>\d{1,2})(?![-/.\d])"),
+    )
+)
+_AMPM = r"(?:[ \t]?(?P<ap>[ap]\.?m\.?)(?![a-z]))"
+_CLOCKS = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        rf"(?P<h>\d{{1,2}}):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d)(?:[.,]\d+)?)?{_AMPM}?",
+        # 10.42, with a two-digit hour ("1.10 release" is no time) or am/pm
+        rf"(?P<h>\d{{2}})\.(?P<mi>[0-5]\d)(?![.\d]){_AMPM}?",
+        rf"(?P<h>\d{{1,2}})\.(?P<mi>[0-5]\d){_AMPM}",
+        rf"(?P<h>1[0-2]|0?[1-9]){_AMPM}",  # 6pm
+    )
+)
+_ISH = re.compile(r"-?ish(?![a-z])|[ \t]+or[ \t]+so(?![a-z])", re.IGNORECASE)
+_RANGE = re.compile(r"[ \t]*(?:-|–|—|to|until|till)[ \t]*(?=\d)", re.IGNORECASE)
+_NO_TIME = re.compile(r"[ \t]+-{1,2}:-{1,2}")  # "2019-12-03 --:--"
+_DATE_TIME_SEP = re.compile(r"(?:T|[ \t]*(?:,|at|@|-|–|—)?[ \t]*)", re.IGNORECASE)
+_TIME_DATE_SEP = re.compile(r"[ \t]*(?:,|on|-)?[ \t]*", re.IGNORECASE)
+# What may set a stamp off at the start of a line: emphasis, brackets, code, an approximation sign.
+_OPENERS = re.compile(r"(?:\*\*|__|[*_\[(`]|~|±|\+/-|≈|approx(?:imately|\.)?[ \t]+|around[ \t]+|about[ \t]+"
+                      r"|circa[ \t]+|ca\.[ \t]+)[ \t]*", re.IGNORECASE)  # fmt: skip
+# Prose that starts with a moment: "At 6pm UTC, ...", "By 04:06, ...". The sentence stays whole.
+_PROSE = re.compile(
+    r"(?:at|by|around|about|from|on|until|shortly[ \t]+(?:after|before)|just[ \t]+(?:after|before)"
+    r"|starting[ \t]+at|beginning[ \t]+at|between|approximately|roughly)[ \t]+",
+    re.IGNORECASE,
+)
+_BOUNDARY = re.compile(r"$|[^\w]|_")
+
+
+@dataclass(frozen=True)
+class DateParts:
+    """A written date. ``candidates``: (month, day) readings in the order written; two for ``01-03-2026``
+    (day first, then month first) or ``03-01``, else one."""
+
+    year: int | None
+    candidates: tuple[tuple[int, int], ...]
+    kind: str  # which form: "ymd", "numeric", "named-mdy", "short", ...
+    proves: str | None = None  # "day-first" / "month-first" when the form shows it ("24-10-2024")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    start: int  # where the stamp's text begins (after any opener or prose word)
+    end: int  # where it ends (zone, range and closing marks included)
+    date: DateParts | None
+    clock: tuple[int, int, int] | None  # 24-hour time written, or None for a date alone
+    zone: tzinfo | None
+    prose: bool  # started by a prose word: the sentence is the entry's text, whole
+    opener: str  # the Markdown or bracket the stamp was set off with ("**", "[", "")
+
+
+def _date_at(text: str, pos: int) -> tuple[DateParts, int] | None:
+    for kind, pattern in _DATES:
+        match = pattern.match(text, pos)
+        if match is None:
+            continue
+        parts = _date_parts(kind, match)
+        if parts is not None:
+            return parts, match.end()
+    return None
+
+
+def _date_parts(kind: str, match: re.Match[str]) -> DateParts | None:
+    groups = match.groupdict()
+    year = int(groups["y"]) if groups.get("y") else None
+    if kind == "ymd":
+        return DateParts(year, ((int(groups["m"]), int(groups["d"])),), kind)
+    if kind in ("numeric", "short"):
+        a, b = int(groups["a"]), int(groups["b"])
+        # "numeric" is day or month first; "03-26" reads month first (as ISO's MM-DD), "26-03" day first.
+        readings = ((b, a), (a, b)) if kind == "numeric" else ((a, b), (b, a))
+        valid = tuple(dict.fromkeys(r for r in readings if 1 <= r[0] <= 12 and 1 <= r[1] <= 31))
+        proves = "day-first" if a > 12 >= b else "month-first" if b > 12 >= a else None
+        return DateParts(year, valid, kind, proves) if valid else None
+    month = MONTHS[groups["mon"][:3].lower()]
+    return DateParts(year, ((month, int(groups["d"])),), kind)
+
+
+def _clock_at(text: str, pos: int) -> tuple[tuple[int, int, int], int] | None:
+    for pattern in _CLOCKS:
+        match = pattern.match(text, pos)
+        if match is None or _BOUNDARY.match(text, match.end()) is None:
+            continue
+        hour, minute = int(match["h"]), int(match["mi"]) if "mi" in match.groupdict() and match["mi"] else 0
+        second = int(match["s"]) if match.groupdict().get("s") else 0
+        if match["ap"]:
+            if not 1 <= hour <= 12:
+                continue
+            hour = hour % 12 + (12 if match["ap"][0].lower() == "p" else 0)
+        if hour > 24 or (hour == 24 and minute):
+            continue
+        return (hour % 24, minute, second), match.end()
+    return None
+
+
+def _after_clock(text: str, pos: int, *, iso: bool) -> tuple[tzinfo | None, int]:
+    """An "-ish", a zone and a range's end after a clock time: the zone, and where they end.
+    ``02:00-04:30`` is a range; only in ISO 8601's ``2026-03-01T10:15-05:00`` is it an offset."""
+    ish = _ISH.match(text, pos)
+    pos = ish.end() if ish else pos
+    ranged = False
+    if not iso:
+        pos, ranged = _range_end(text, pos)
+    zone, used = zone_at(text[pos:])
+    pos += used
+    if not ranged:
+        pos, ranged = _range_end(text, pos)
+        if ranged and zone is None:
+            zone, used = zone_at(text[pos:])
+            pos += used
+    ish = _ISH.match(text, pos)
+    return zone, ish.end() if ish else pos
+
+
+def _range_end(text: str, pos: int) -> tuple[int, bool]:
+    ranged = _RANGE.match(text, pos)
+    if ranged is None:
+        return pos, False
+    end = _clock_at(text, ranged.end())
+    return (end[1], True) if end is not None else (pos, False)
+
+
+def _stamp_at(
+    text: str, pos: int
+) -> tuple[DateParts | None, tuple[int, int, int] | None, tzinfo | None, int] | None:
+    """Date and/or time starting exactly at ``pos``."""
+    found_date = _date_at(text, pos)
+    if found_date is not None:
+        parts, end = found_date
+        sep = _DATE_TIME_SEP.match(text, end)
+        clock = _clock_at(text, sep.end()) if sep else None
+        if clock is not None:
+            iso = sep is not None and sep.group().upper() == "T"
+            zone, after = _after_clock(text, clock[1], iso=iso)
+            return parts, clock[0], zone, after
+        if parts.kind == "short":
+            return None  # "3/4 of the nodes": a month-day without a year counts only before a time
+        placeholder = _NO_TIME.match(text, end)
+        return parts, None, None, placeholder.end() if placeholder else end
+    clock = _clock_at(text, pos)
+    if clock is None:
+        return None
+    zone, after = _after_clock(text, clock[1], iso=False)
+    sep = _TIME_DATE_SEP.match(text, after)
+    later = _date_at(text, sep.end()) if sep else None
+    if later is not None and later[0].kind != "short":
+        more, used = zone_at(text[later[1] :])
+        return later[0], clock[0], zone or more, later[1] + used
+    return None, clock[0], zone, after
+
+
+def _quiet_stamp(text: str, pos: int) -> bool:
+    try:
+        return _stamp_at(text, pos) is not None
+    except ValueError:
+        return False
+
+
+def read_stamp(text: str) -> Stamp | None:
+    """The stamp ``text`` starts with (after spaces, an opener or a prose word), or None."""
+    pos = len(text) - len(text.lstrip())
+    opener = ""
+    prose = False
+    lead = _PROSE.match(text, pos)
+    if lead is not None and _quiet_stamp(text, lead.end()):
+        pos, prose = lead.end(), True
+    else:
+        while (mark := _OPENERS.match(text, pos)) is not None and mark.end() > pos:
+            opener = opener or mark.group().strip()
+            pos = mark.end()
+    try:
+        found = _stamp_at(text, pos)
+    except ValueError:  # a zone-looking word that names no zone: the line's time can't be read
+        return None
+    if found is None:
+        return None
+    parts, clock, zone, end = found
+    if _BOUNDARY.match(text, end) is None:
+        return None
+    return Stamp(start=pos, end=end, date=parts, clock=clock, zone=zone, prose=prose, opener=opener)
+
+
+_WORD_START = re.compile(r"(?<![\w/.-])(?=\d|[A-Za-z])")
+
+
+def find_date(text: str) -> DateParts | None:
+    """The first date written anywhere in ``text`` ("the events of Thursday February 11, 2016")."""
+    for match in _WORD_START.finditer(text):
+        found = _date_at(text, match.start())
+        if found is not None and found[0].kind != "short":
+            return found[0]
+    return None

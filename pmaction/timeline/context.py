@@ -1,0 +1,236 @@
+"""What a timeline states once for the lines below it, and how a line's stamp becomes a moment with it.
+
+Real write-ups say the zone once ("All times in CET", "Timeline (all times PST)", a ``Time (Pacific)``
+header cell) and the date once (a ``### 2020-02-21`` sub-heading, a ``2019-01-22`` line, "the events of
+Thursday February 11, 2016"); both hold until the next such statement. A zone named in a statement is read
+as the region's clock ("PST" in June is Pacific time, so PDT): that is what teams mean, and a log line in
+the corpus proves it. A zone written on the line itself is taken literally (text/times.py).
+
+Pure functions; the body source (timeline/sources/body.py) walks the lines and keeps the ``Reading``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pmaction.text.stamps import DateParts, Stamp, find_date
+from pmaction.text.times import ABBREVIATIONS, EARLIEST, LATEST
+from pmaction.timeline.model import DateOrder
+
+# A statement's zone names the region's clock: its daylight-saving rules follow the date.
+_REGIONS: dict[str, str] = {
+    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles", "PT": "America/Los_Angeles",
+    "PACIFIC": "America/Los_Angeles",
+    "MST": "America/Denver", "MDT": "America/Denver", "MT": "America/Denver", "MOUNTAIN": "America/Denver",
+    "CST": "America/Chicago", "CDT": "America/Chicago", "CT": "America/Chicago", "CENTRAL": "America/Chicago",
+    "EST": "America/New_York", "EDT": "America/New_York", "ET": "America/New_York",
+    "EASTERN": "America/New_York",
+    "CET": "Europe/Berlin", "CEST": "Europe/Berlin", "BST": "Europe/London",
+    "EET": "Europe/Athens", "EEST": "Europe/Athens", "WET": "Europe/Lisbon", "WEST": "Europe/Lisbon",
+    "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney", "NZST": "Pacific/Auckland",
+    "NZDT": "Pacific/Auckland",
+}  # fmt: skip
+_ZONE_TOKEN = re.compile(
+    r"(?<![A-Za-z/])(?P<tok>(?:US|America|Europe|Asia|Australia|Africa|Pacific|Etc|Canada)/[A-Za-z_]+"
+    r"(?:/[A-Za-z_]+)?|(?:UTC|GMT)[ \t]?[+-][ \t]?\d{1,2}(?::?\d{2})?|[A-Z]{1,5}|Pacific|Eastern|Central"
+    r"|Mountain)(?![A-Za-z])"
+)
+# A line states a zone only when it speaks of times: "All times in PST", "Timestamps are GMT+00",
+# "Date and Time in CET", "(times are in UTC)". In a heading, a zone in parentheses is enough.
+_ABOUT_TIMES = re.compile(r"\b(?:times?|timestamps?|hours|zone|clock)\b", re.IGNORECASE)
+_PARENTHESISED = re.compile(r"\(([^()]*)\)")
+_REVERSE = re.compile(
+    r"most[ \t]+recent[ \t]+first|newest[ \t]+first|latest[ \t]+first|reverse[ \t]+(?:chrono|order)",
+    re.IGNORECASE,
+)
+_YEAR_ONLY = re.compile(r"\((?:19|20)\d{2}\)")
+# A backwards step this large between two lines in order is the next day ("23:55", then "07:00").
+ROLLOVER = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What holds at a line: the zone, the date and the year stated above it, and the list's order."""
+
+    zone: tzinfo
+    day: date | None = None
+    year: int | None = None
+    reverse: bool = False
+    order: DateOrder = "auto"  # how "01-03-2026" reads: stated by the team, or learnt from the write-up
+
+
+def zone_token(token: str) -> tzinfo | None:
+    """A zone as a statement names it: a region for the common abbreviations, else the fixed offset."""
+    word = token.strip()
+    upper = word.upper()
+    if "/" in word and not word.isupper():
+        try:
+            return ZoneInfo(word)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+    if upper.startswith(("UTC", "GMT")) and len(upper) > 3:
+        sign = -1 if "-" in upper else 1
+        digits = re.sub(r"[^0-9:]", "", upper)
+        hours, _, minutes = digits.partition(":")
+        if len(hours) > 2:
+            hours, minutes = hours[:-2], hours[-2:]
+        value = timedelta(hours=int(hours), minutes=int(minutes or 0))
+        return UTC if not value else timezone(sign * value)
+    if upper in _REGIONS and (word.isupper() or upper in ("PACIFIC", "EASTERN", "CENTRAL", "MOUNTAIN")):
+        return ZoneInfo(_REGIONS[upper])
+    if upper in ABBREVIATIONS and word.isupper():
+        return ABBREVIATIONS[upper]
+    return None
+
+
+def _first_zone(text: str) -> tzinfo | None:
+    """The zone a statement names; an offset it spells out wins ("PDT (UTC-7)" in December is -7)."""
+    for match in _ZONE_TOKEN.finditer(text):
+        if match["tok"][:3].upper() in ("UTC", "GMT") and len(match["tok"]) > 3:
+            return zone_token(match["tok"])
+    for match in _ZONE_TOKEN.finditer(text):
+        zone = zone_token(match["tok"])
+        if zone is not None:
+            return zone
+    return None
+
+
+def zone_statement(text: str, *, heading: bool = False) -> tzinfo | None:
+    """The zone ``text`` states for the times below it, or None."""
+    if _ABOUT_TIMES.search(text):
+        after = text[_ABOUT_TIMES.search(text).end() :]  # type: ignore[union-attr]
+        found = _first_zone(after) or _first_zone(text)
+        if found is not None:
+            return found
+    if heading:
+        for inner in _PARENTHESISED.findall(text):
+            found = _first_zone(inner)
+            if found is not None:
+                return found
+    return None
+
+
+def year_statement(text: str) -> int | None:
+    """A year stated alone, as a table's ``Date (2022)`` header cell does."""
+    match = _YEAR_ONLY.search(text)
+    return int(match.group()[1:-1]) if match else None
+
+
+def reverse_statement(text: str) -> bool:
+    return _REVERSE.search(text) is not None
+
+
+def date_statement(text: str) -> date | None:
+    """A full date (with its year) anywhere in a line that states it: a preface sentence."""
+    parts = find_date(text)
+    if parts is None or parts.year is None or len(parts.candidates) != 1:
+        return None
+    month, day = parts.candidates[0]
+    return _valid(parts.year, month, day)
+
+
+def _valid(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+# --- a stamp in its context ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A stamp read in its context: the moment (UTC), whether only a date was given, a warning."""
+
+    when: datetime | None
+    date_only: bool = False
+    warning: str | None = None
+    day: date | None = None  # the local date it lies on (the running date of the lines below)
+
+
+def _year_for(month: int, day: int, near: date | None, stated: int | None) -> int | None:
+    """The year of a date written without one: a stated year, else the one that puts it nearest ``near``."""
+    if stated is not None:
+        return stated
+    if near is None:
+        return None
+    options = [y for y in (near.year - 1, near.year, near.year + 1) if _valid(y, month, day)]
+    return min(options, key=lambda y: abs((date(y, month, day) - near).days)) if options else None
+
+
+def _pick(parts: DateParts, reading: Reading, near: date | None) -> tuple[date | None, str | None]:
+    """The date ``parts`` denote; a warning when a day-or-month-first date is still ambiguous."""
+    dates = []
+    for month, day in parts.candidates:
+        year = parts.year if parts.year is not None else _year_for(month, day, near, reading.year)
+        found = _valid(year, month, day) if year is not None else None
+        if found is not None:
+            dates.append(found)
+    if len(dates) <= 1:
+        return (dates[0] if dates else None), None
+    day_first, month_first = dates[0], dates[1]  # _date_parts lists day first for "numeric"
+    if parts.kind == "short":
+        day_first, month_first = month_first, day_first
+    if reading.order == "day-first":
+        return day_first, None
+    if reading.order == "month-first":
+        return month_first, None
+    if near is not None:
+        gaps = sorted((abs((d - near).days), d) for d in dates)
+        if gaps[0][0] <= 45 < gaps[1][0]:
+            return gaps[0][1], None
+    chosen = month_first if parts.kind == "short" else day_first
+    other = month_first if chosen == day_first else day_first
+    return chosen, (
+        f"reads as {chosen:%d %B %Y} but could be {other:%d %B %Y}: set date_order: day-first or "
+        "month-first in .github/postmortem.yml"
+    )
+
+
+def place(stamp: Stamp, reading: Reading, default_day: date | None) -> Placed:
+    """The moment a stamp names at a line where ``reading`` holds (``default_day`` when no date is stated)."""
+    zone = stamp.zone or reading.zone
+    near = reading.day or default_day
+    warning = None
+    if stamp.date is not None:
+        day, warning = _pick(stamp.date, reading, near)
+        if day is None:
+            return Placed(None, warning="its date does not exist")
+    else:
+        day = near
+        if day is None:
+            return Placed(None, warning="no date is stated for it")
+    clock = time(*stamp.clock) if stamp.clock is not None else time(0, 0)
+    when = moment(day, clock, zone)
+    if when is None:
+        return Placed(None, warning="it lies outside the years 1970 to 2999")
+    return Placed(when, date_only=stamp.clock is None, warning=warning, day=day)
+
+
+def moment(day: date, clock: time, zone: tzinfo) -> datetime | None:
+    """``day`` at ``clock`` in ``zone``, in UTC; None outside the moments an incident may name."""
+    try:
+        utc = datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return utc if EARLIEST <= utc < LATEST else None
+
+
+def roll(placed: Placed, stamp: Stamp, reading: Reading, previous: datetime | None) -> Placed:
+    """A time with no date of its own, far before the line above it in a list that runs forward, is on the
+    next day ("23:55", then "07:00"); far after it, in a list that runs backward, on the day before."""
+    if stamp.date is not None or stamp.clock is None or placed.when is None or placed.day is None:
+        return placed
+    if previous is None:
+        return placed
+    step = -1 if reading.reverse else 1
+    gap = (previous - placed.when) if step == 1 else (placed.when - previous)
+    if gap <= ROLLOVER:
+        return placed
+    day = placed.day + timedelta(days=step)
+    when = moment(day, time(*stamp.clock), stamp.zone or reading.zone)
+    return replace(placed, when=when, day=day) if when is not None else placed

@@ -1,0 +1,107 @@
+"""Where the issue body's timeline is: the section under a heading named like one, or else the sections
+that read like one.
+
+Headings people give it: "Timeline", "Timeline of events", "2. Timeline", "Incident timeline (most recent
+first)", "Timeline (all times PST)", or a line in bold (``**Timeline**``). A write-up without such a heading
+("First Incident", "What happened") has its timeline in the sections whose lines start with a time: those
+are read, with the sub-sections below them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pmaction.incident.issueform import normalise_key
+from pmaction.text.markdown import Kind, Line
+from pmaction.text.stamps import read_stamp
+from pmaction.timeline.moments import MOMENT_FIELDS
+
+# The issue form's moment fields ("### Started") hold one time each: a moment, not a timeline.
+_FIELDS = frozenset(normalise_key(label) for label in MOMENT_FIELDS.values())
+
+_TITLE = re.compile(r"\b(?:timeline|chronology|sequence[ \t]+of[ \t]+events)\b", re.IGNORECASE)
+_NOT_TIMELINE = re.compile(r"^\W*(?:action|follow|lessons|todo|next[ \t]+steps)", re.IGNORECASE)
+_BOLD_LINE = re.compile(r"^[ \t]*(\*\*|__)(?P<title>[^*_]{1,80}?)[ \t]*:?[ \t]*\1[ \t]*:?[ \t]*$")
+BOLD_LEVEL = 7  # a bold line used as a heading ranks below every real heading
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str  # the heading's text ("" for the body's lead)
+    lines: tuple[Line, ...]  # the lines under it (sub-headings included), not the heading itself
+    first: int  # index of the first line of the body the section covers (its heading, if any)
+    child: bool = False  # a sub-section of the one before it ("### Actions taken" under "## First ...")
+
+
+def heading_of(line: Line) -> tuple[int, str] | None:
+    """(level, title) of a heading line, a bold line standing as one included; None for other lines."""
+    if line.kind is Kind.HEADING:
+        return line.level, line.title
+    if line.kind is Kind.PLAIN and (match := _BOLD_LINE.match(line.text)):
+        return BOLD_LEVEL, match["title"].strip()
+    return None
+
+
+def is_timeline_title(title: str) -> bool:
+    return len(title.split()) <= 14 and _TITLE.search(title) is not None and not _NOT_TIMELINE.match(title)
+
+
+def _named(lines: tuple[Line, ...]) -> Section | None:
+    level: int | None = None
+    start = 0
+    title = ""
+    for position, line in enumerate(lines):
+        heading = heading_of(line)
+        if level is None:
+            if heading and is_timeline_title(heading[1]):
+                level, title, start = heading[0], heading[1], position
+            continue
+        if heading and heading[0] <= level:
+            return Section(title, lines[start + 1 : position], start)
+    if level is None:
+        return None
+    return Section(title, lines[start + 1 :], start)
+
+
+def _split(lines: tuple[Line, ...]) -> list[tuple[int, str, int, int]]:
+    """(level, title, first, end) of the body's lead and of every heading's own lines."""
+    parts: list[tuple[int, str, int, int]] = []
+    level, title, first = 0, "", 0
+    for position, line in enumerate(lines):
+        if line.kind is Kind.HEADING:
+            parts.append((level, title, first, position))
+            level, title, first = line.level, line.title, position
+    parts.append((level, title, first, len(lines)))
+    return parts
+
+
+def _has_times(lines: tuple[Line, ...]) -> bool:
+    for line in lines:
+        if line.kind in (Kind.PLAIN, Kind.ITEM, Kind.TASK, Kind.TABLE_ROW):
+            text = line.item.text if line.item is not None else line.text
+            stamp = read_stamp(text.lstrip("| \t"))
+            if stamp is not None and stamp.clock is not None:
+                return True
+    return False
+
+
+def _guessed(lines: tuple[Line, ...]) -> list[Section]:
+    chosen: list[Section] = []
+    taken_level: int | None = None  # while set, deeper sub-sections belong to the chosen one above
+    for level, title, first, end in _split(lines):
+        own = lines[first + 1 : end] if level else lines[first:end]
+        if taken_level is not None and level > taken_level:
+            chosen.append(Section(title, lines[first:end], first, child=True))
+            continue
+        taken_level = None
+        if not _NOT_TIMELINE.match(title) and normalise_key(title) not in _FIELDS and _has_times(own):
+            chosen.append(Section(title, own, first))
+            taken_level = level or None
+    return chosen
+
+
+def timeline_sections(lines: tuple[Line, ...]) -> list[Section]:
+    """The body's timeline: the named section, else the sections that start lines with times."""
+    named = _named(lines)
+    return [named] if named is not None else _guessed(lines)
