@@ -260,14 +260,17 @@ def _wrapped_prefix(text: str, *, tz: tzinfo, default_date: date | None) -> tupl
     return None
 
 
-def format_time(dt: datetime | None, tz: tzinfo) -> str:
-    """``2026-03-01 11:15 CET`` in the configured zone; ``time unknown`` for None."""
+def format_time(dt: datetime | None, tz: tzinfo, *, date_only: bool = False) -> str:
+    """``2026-03-01 11:15 CET`` in the configured zone; ``time unknown`` for None; ``2026-03-01, time not
+    given`` for an entry the write-up dates without a time."""
     if dt is None:
         return "time unknown"
     try:
         local = dt.astimezone(tz)
     except OverflowError:  # within a day of Python's year 1 or 9999: UTC can still show it
         local = dt.astimezone(UTC)
+    if date_only:
+        return f"{local:%Y-%m-%d}, time not given"
     name = local.tzname() or ""
     if not name or name[0] in "+-":
         offset = local.utcoffset() or timedelta(0)

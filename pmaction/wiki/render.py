@@ -86,7 +86,7 @@ def render_row(entry: Entry, tz: tzinfo, issue_url: str | None = None) -> str:
     """One generated timeline row, ending with its marker (key and hash of the row as generated)."""
     source = _SOURCE_NAMES.get(entry.source, cell(entry.source))
     url = entry.url or (issue_url if entry.source in ("body", "issue") else None)
-    cells = [format_time(entry.when, tz), cell(entry.author or ""), cell(entry.text), link(source, url)]
+    cells = [format_time(entry.when, tz, date_only=entry.date_only), cell(entry.author or ""), cell(entry.text), link(source, url)]
     body = "| " + " | ".join(cells)
     return f"{body.rstrip()} {markers.row_marker(entry.key, row_hash(body))} |"
 

@@ -49,7 +49,7 @@ def merge_rows(existing: Sequence[str], ctx: PageContext, cr: str = "") -> list[
             if row_hash(marker.body) == marker.hash:
                 entry = entries.get(key)
                 if entry is not None:  # ours and untouched: show the entry as it is now
-                    at = entry.when.timestamp() if entry.when else _NEVER
+                    at = entry.at.timestamp() if entry.at else _NEVER
                     units.append((at, seq, [_row(entry, tz, ctx.issue.html_url) + cr]))
                 continue  # untouched and its entry is gone (comment deleted): drop it
         if when is not None:
@@ -59,7 +59,7 @@ def merge_rows(existing: Sequence[str], ctx: PageContext, cr: str = "") -> list[
     base = len(existing)
     for offset, entry in enumerate(ctx.timeline.entries):
         if entry.key not in claimed:
-            at = entry.when.timestamp() if entry.when else _NEVER
+            at = entry.at.timestamp() if entry.at else _NEVER
             units.append((at, base + offset, [_row(entry, tz, ctx.issue.html_url) + cr]))
     units.sort(key=lambda unit: (unit[0], unit[1]))
     return [line for _, _, rows in units for line in rows]
