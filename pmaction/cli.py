@@ -8,11 +8,14 @@ the repository's config file, which wins over the defaults (pmaction/run/options
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from pmaction import __version__
 from pmaction.engine import api_settings, run
@@ -94,6 +97,12 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "https://github.com, or https://HOST for https://HOST/api/v3)",
     )
     run_p.add_argument("--token-env", default="GITHUB_TOKEN", help="environment variable holding the token")
+    run_p.add_argument(
+        "--slack-token-env",
+        default="SLACK_TOKEN",
+        help="environment variable holding the Slack bot token (xoxb-…) that reads the incident's channel "
+        "(default: $SLACK_TOKEN; unset: no Slack rows)",
+    )
     run_p.add_argument("--dry-run", action="store_true", help="print planned writes; write nothing")
     run_p.add_argument(
         "--config-file", help="config file path in the repository (an error if it does not exist)"
@@ -156,6 +165,7 @@ def cli_inputs(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, st
     """Env vars of the inputs' names, then the flags and --set over them."""
     inputs = env_inputs(env)
     inputs.pop("github_token", None)  # the token comes from --token-env
+    inputs.pop("slack_token", None)  # and the Slack token from --slack-token-env, into the run context only
     inputs["command"] = args.command
     if args.issue:
         inputs["issue_number"] = str(args.issue)
@@ -201,8 +211,32 @@ def _report(result: Result, token_env: str) -> None:
         print(f"error: {in_cli_words(message, token_env)}", file=sys.stderr)
 
 
+@dataclass
+class MaskedStream:
+    """A stream that prints every secret as ``***`` (the CLI's ::add-mask::): no message can show a token."""
+
+    stream: TextIO
+    secrets: tuple[str, ...]
+
+    def write(self, text: str) -> int:
+        for secret in sorted(filter(None, self.secrets), key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def _run(args: argparse.Namespace) -> int:
     token = os.environ.get(args.token_env, "").strip()
+    slack_token = os.environ.get(args.slack_token_env, "").strip()
+    secrets = (token, slack_token)
+    out, err = MaskedStream(sys.stdout, secrets), MaskedStream(sys.stderr, secrets)
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        return _run_masked(args, token, slack_token)
+
+
+def _run_masked(args: argparse.Namespace, token: str, slack_token: str) -> int:
     try:
         api_url, server_url = endpoints(args.api_url, args.server_url)
         ctx = RunContext(
@@ -212,6 +246,7 @@ def _run(args: argparse.Namespace) -> int:
             token=token,
             event=Event("cli", {}),
             workspace=args.workspace,
+            slack_token=slack_token,
         )
         inputs = cli_inputs(args, os.environ)
         if not token:
@@ -223,7 +258,7 @@ def _run(args: argparse.Namespace) -> int:
             return 1
         clock = Clock(fixed=parse_now(args.now)) if args.now else Clock()
         check_config_file(ctx, inputs)
-        result = run(ctx, inputs, PlainReporter(), clock)
+        result = run(ctx, inputs, PlainReporter(stream=sys.stdout), clock)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -101,6 +101,21 @@ def test_the_demo_tells_the_whole_story(tmp_path: Path, capsys: Any) -> None:
     page = next(wiki.glob("Postmortem-*.md")).read_text()
     human_row = "| 2026-03-03 08:58 UTC | carol | Support tickets about missing confirmations arrive | wiki |"
     assert human_row in page
+    # The channel and the repository tell where it began: the announcement and a pinned thread reply in
+    # #inc-checkout, the deploy ten minutes before the start, the rollback pull request; unpinned chatter not.
+    rows = [line for line in page.splitlines() if line.startswith("| 2026-03-03 ")]
+    announced = "| 2026-03-03 09:14 UTC | Alice Ng | Declaring an incident: payment confirmations are 10-20"
+    assert any(row.startswith(announced) and "| [slack](http" in row for row in rows), rows
+    reply = "| 2026-03-03 09:16 UTC | Bob Oyelaran | The 08:42 deploy changed the consumer's prefetch"
+    assert any(row.startswith(reply) and "thread_ts=" in row for row in rows), rows
+    deployed = "| 2026-03-03 08:42 UTC | bob | Deployment of `2026.03.03-1` to production created |"
+    started = "| 2026-03-03 08:52 UTC |  | deploy 2026.03.03-1 of payments-consumer goes out #started |"
+    assert any(row.startswith(deployed) for row in rows) and any(row.startswith(started) for row in rows)
+    rollback = (
+        "| 2026-03-03 09:41 UTC | bob | Pull request #40 merged: Roll back payments-consumer to 2026.03.02-4"
+    )
+    assert any(row.startswith(rollback) and "/pull/40)" in row for row in rows), rows
+    assert "anyone else seeing slow CI?" not in page and "thanks, watching the tickets" not in page
     # #42 was closed (issues.closed for the backlog issue): the final page shows it ticked and counted.
     assert "- [x] Review consumer config changes like code @bob #prevent P1 ([#42](http" in page
     assert "| Backlog | 1 of 3 items closed |" in page

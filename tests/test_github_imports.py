@@ -1,5 +1,5 @@
-"""Start-up: importing the engine leaves PyGithub's App-authentication dependencies (jwt, cryptography)
-unloaded; App authentication still works, loading them on first use."""
+"""Start-up: importing the engine leaves PyGithub's App-authentication dependencies (jwt, cryptography) and
+slack_sdk unloaded; App authentication still works, loading them on first use."""
 
 from __future__ import annotations
 
@@ -51,3 +51,13 @@ def test_a_second_import_of_jwt_gets_the_real_module() -> None:
     )
 
     assert out == "True"
+
+
+def test_a_run_without_slack_never_imports_slack_sdk() -> None:
+    # The sync command imports the Slack edge; slack_sdk itself loads only when a client is made.
+    loaded = python(
+        "import sys, pmaction.engine, pmaction.commands.sync, pmaction.slack.client, entrypoint.runner; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'slack_sdk'))"
+    )
+
+    assert loaded == "[]"

@@ -44,7 +44,7 @@ internal_host_patterns: ['\\.corp\\.example\\.com$']
 slack_reaction: eyes
 slack_channel: '#incidents'
 slack_lead_minutes: 10
-changes: true
+changes: false
 changes_lead_hours: 2
 """
 

@@ -196,12 +196,20 @@ def test_a_sync_shows_what_changed_in_the_window_as_rows_and_nothing_outside_it(
         assert outside not in rows, outside
 
 
-@pytest.mark.parametrize("config", ["changes: false\n", ""])
-def test_changes_false_reads_nothing_of_them(sandbox: Any, tmp_path: Path, config: str) -> None:
-    files = {".github/postmortem.yml": config} if config else {}
+def test_changes_false_reads_nothing_of_them(sandbox: Any, tmp_path: Path) -> None:
+    files = {".github/postmortem.yml": "changes: false\n"}
     sb = sandbox(scenario(files=files, **copy.deepcopy(CHANGES)))
     outcome = run_action(sb, "issues", labeled_payload(sb), tmp_path)
     assert outcome.code == 0, outcome.stdout
     routes = {r["route"] for r in sb.requests()}
     assert not routes & {"/repos/{owner}/{repo}/deployments", "/repos/{owner}/{repo}/pulls"}
     assert "Pull request #31" not in incident_page(sb)[1]
+
+
+def test_changes_are_on_by_default(sandbox: Any, tmp_path: Path) -> None:
+    sb = sandbox(scenario(**copy.deepcopy(CHANGES)))
+    outcome = run_action(sb, "issues", labeled_payload(sb), tmp_path)
+    assert outcome.code == 0, outcome.stdout
+    routes = {r["route"] for r in sb.requests()}
+    assert {"/repos/{owner}/{repo}/deployments", "/repos/{owner}/{repo}/pulls"} <= routes
+    assert "Pull request #31" in incident_page(sb)[1]

@@ -5,6 +5,10 @@ description at teardown."""
 from __future__ import annotations
 
 import copy
+import io
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,8 @@ from helpers import (
     writes,
 )
 
-from pmaction.demo import RunOutcome, run_action
+from pmaction.cli import MaskedStream
+from pmaction.demo import RunOutcome, child_env, run_action
 from pmaction.incident.model import Incident, Outside
 from pmaction.sandbox import Sandbox
 from pmaction.slack.client import SlackSettings, read_channel
@@ -265,3 +270,32 @@ def test_a_pinned_message_on_a_public_wiki_goes_through_the_sensitive_informatio
     assert outcome.code == 0, outcome.stdout
     warnings = [line for line in outcome.stdout.splitlines() if line.startswith("::warning")]
     assert any("the Slack message by" in line and "e-mail" in line.lower() for line in warnings), warnings
+
+
+def test_the_cli_takes_the_slack_token_from_an_env_var_and_never_prints_it(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    sb = sandbox(scenario(issue={"body": BODY}, slack=copy.deepcopy(SLACK)))
+    env = child_env(os.environ, tmp_path)
+    env.update({"GITHUB_TOKEN": sb.token, "PM_SLACK": sb.slack_token, "SLACK_API_URL": sb.slack_api_url})
+    command = [
+        *(sys.executable, "-m", "pmaction", "run", "--repo", sb.repo, "--issue", "12"),
+        *("--api-url", sb.api_url, "--server-url", sb.server_url, "--now", sb.now().isoformat()),
+        *("--slack-token-env", "PM_SLACK"),
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(slack_rows(sb)) == 3
+    assert sb.slack_token not in done.stdout + done.stderr
+
+    # A revoked token: one warning naming the fix, in which the token shows as *** if at all.
+    env["PM_SLACK"] = "xoxb-revoked-0"
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert "warning:" in done.stdout and "slack_token" in done.stdout
+    assert "xoxb-revoked-0" not in done.stdout + done.stderr
+
+
+def test_the_masked_stream_prints_every_secret_as_stars() -> None:
+    out = io.StringIO()
+    MaskedStream(out, ("xoxb-1-abc", "", "ghs_x")).write("xoxb-1-abc and ghs_x and xoxb-1-abcd\n")
+    assert out.getvalue() == "*** and *** and ***d\n"

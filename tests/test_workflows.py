@@ -566,7 +566,14 @@ def test_permissions_are_declared_and_known(name: str) -> None:
 
 def test_each_workflow_asks_for_what_its_jobs_do_and_no_more() -> None:
     assert load(WORKFLOWS["ci.yml"])["permissions"] == {"contents": "read"}
-    assert POSTMORTEM["permissions"] == {"issues": "write", "contents": "write"}
+    # The read scopes are those of `changes` (on by default): deployments, merged pull requests, failed runs.
+    assert POSTMORTEM["permissions"] == {
+        "issues": "write",
+        "contents": "write",
+        "deployments": "read",
+        "pull-requests": "read",
+        "actions": "read",
+    }
     release = load(WORKFLOWS["release.yml"])
     assert release["permissions"] == {"contents": "read"}
     assert release["jobs"]["release"]["permissions"] == {"contents": "write", "packages": "write"}

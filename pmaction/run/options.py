@@ -344,7 +344,7 @@ OPTIONS_LIST: tuple[Option, ...] = (
     ),
     Option(
         "changes",
-        "false",  # to be true (the issue asks for it) once tests/test_request_counts.py counts its 4 listings
+        "true",
         parse_bool,
         "true: deployments, releases, merged pull requests and failed runs around the incident are rows.",
         "file",

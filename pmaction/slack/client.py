@@ -13,23 +13,23 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-from slack_sdk.http_retry.handler import RetryHandler
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
+from typing import TYPE_CHECKING, Any
 
 from pmaction.slack.data import DEFAULT_API_URL, SlackMessage, SlackRead, time_ts
 from pmaction.slack.errors import SlackError, slack_step
+
+if TYPE_CHECKING:  # slack_sdk is imported when a client is made: a run without Slack never loads it
+    from slack_sdk import WebClient
+    from slack_sdk.http_retry.handler import RetryHandler
 
 ALL_MESSAGES = "*"
 # A channel ID (public C…, private G…); anything else is a name, looked up through conversations.list.
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 # One incident's channel holds hundreds of messages, not tens of thousands: past this, stop reading.
 MAX_MESSAGES = 2000
+# chat.getPermalink is one request per marked message (Slack's tier 4, ~100 a minute): past this many a run,
+# a marked message is still a row, without its link.
+MAX_PERMALINKS = 100
 
 
 @dataclass(frozen=True)
@@ -47,38 +47,42 @@ def api_url_from_env(env: Mapping[str, str] = os.environ) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-class CappedRateLimitHandler(RateLimitErrorRetryHandler):
-    """slack_sdk's handler, but only for a Retry-After that fits in ``max_wait``: a longer one fails now
+def capped_rate_limit_handler(max_wait: float, max_retry_count: int = 3) -> RetryHandler:
+    """slack_sdk's 429 handler, but only for a Retry-After that fits in ``max_wait``: a longer one fails now
     (one line saying when to re-run) instead of holding the job."""
+    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+    from slack_sdk.http_retry.request import HttpRequest
+    from slack_sdk.http_retry.response import HttpResponse
+    from slack_sdk.http_retry.state import RetryState
 
-    def __init__(self, max_wait: float, max_retry_count: int = 3) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.max_wait = max_wait
+    class CappedRateLimitHandler(RateLimitErrorRetryHandler):
+        def _can_retry(
+            self,
+            *,
+            state: RetryState,
+            request: HttpRequest,
+            response: HttpResponse | None = None,
+            error: Exception | None = None,
+        ) -> bool:
+            if response is None or response.status_code != 429:
+                return False
+            after = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
+            try:
+                return float(after[0]) <= max_wait
+            except (ValueError, IndexError):
+                return True
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if response is None or response.status_code != 429:
-            return False
-        after = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
-        try:
-            return float(after[0]) <= self.max_wait
-        except (ValueError, IndexError):
-            return True
+    return CappedRateLimitHandler(max_retry_count=max_retry_count)
 
 
 def _web_client(settings: SlackSettings) -> WebClient:
-    handlers: list[RetryHandler] = [CappedRateLimitHandler(settings.max_wait)]
+    from slack_sdk import WebClient
+
     return WebClient(
         token=settings.token,
         base_url=settings.api_url,
         timeout=max(1, round(settings.timeout)),
-        retry_handlers=handlers,
+        retry_handlers=[capped_rate_limit_handler(settings.max_wait)],
     )
 
 
@@ -111,6 +115,8 @@ class ChannelReader:
         self.given = channel.strip()
         self.shown = self.given if _CHANNEL_ID.match(self.given) else "#" + self.given.lstrip("#")
         self._names: dict[str, str] = {}
+        self.permalinks = 0  # chat.getPermalink requests this run (at most MAX_PERMALINKS)
+        self.unlinked = 0  # marked messages past that budget: rows without a link
 
     def channel_id(self) -> str:
         if _CHANNEL_ID.match(self.given):
@@ -156,16 +162,24 @@ class ChannelReader:
                 break
         return sorted(found, key=lambda m: float(m["ts"]))
 
-    def _message(self, channel: str, raw: dict[str, Any]) -> SlackMessage:
+    def _permalink(self, channel: str, ts: str) -> str | None:
+        if self.permalinks >= MAX_PERMALINKS:
+            self.unlinked += 1
+            return None
+        self.permalinks += 1
         with slack_step("read a Slack message's link", self.shown):
-            permalink = self.web.chat_getPermalink(channel=channel, message_ts=raw["ts"]).get("permalink")
+            found = self.web.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+        return str(found) if found else None
+
+    def _message(self, channel: str, raw: dict[str, Any]) -> SlackMessage:
+        permalink = self._permalink(channel, str(raw["ts"]))
         thread = raw.get("thread_ts")
         return SlackMessage(
             channel=channel,
             ts=str(raw["ts"]),
             author=self._author(raw.get("user")),
             text=str(raw.get("text") or ""),
-            permalink=str(permalink) if permalink else None,
+            permalink=permalink,
             thread_ts=str(thread) if thread and thread != raw["ts"] else None,
         )
 
@@ -182,6 +196,14 @@ def read_channel(
     """The channel's marked messages from ``oldest`` to ``latest``; a failure is the read's one ``problem``
     line (the rest of the sync goes on without Slack rows)."""
     try:
-        return SlackRead(ChannelReader(settings, channel).read(oldest, latest, reaction))
+        reader = ChannelReader(settings, channel)
+        messages = reader.read(oldest, latest, reaction)
     except SlackError as exc:
         return SlackRead(problem=str(exc))
+    problem = None
+    if reader.unlinked:
+        problem = (
+            f"{reader.unlinked} marked Slack message(s) of {reader.shown} are rows without their link: "
+            f"pmaction asks Slack for at most {MAX_PERMALINKS} links a run; mark fewer messages"
+        )
+    return SlackRead(messages, problem=problem)

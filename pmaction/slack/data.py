@@ -26,7 +26,8 @@ class SlackMessage:
 
 @dataclass(frozen=True)
 class SlackRead:
-    """What one run read from the channel, and the one line saying why it could not (then no messages)."""
+    """What one run read from the channel, and one line saying why it could not (then no messages) or what it
+    left out (links past the budget)."""
 
     messages: tuple[SlackMessage, ...] = ()
     problem: str | None = None

@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from slack_sdk.errors import SlackApiError, SlackClientError
-
 from pmaction.errors import PmactionError
 
 _SCOPES = "channels:history, groups:history, channels:read, groups:read and users:read"
@@ -53,6 +51,9 @@ def _api_message(error: str, action: str, channel: str) -> str:
 @contextlib.contextmanager
 def slack_step(action: str, channel: str) -> Iterator[None]:
     """Translate slack_sdk's and the transport's failures during ``action`` into one ``SlackError``."""
+    # Imported here: a run without Slack never loads slack_sdk (client.py makes the client the same way).
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
     try:
         yield
     except SlackApiError as exc:
