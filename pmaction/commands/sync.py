@@ -102,6 +102,7 @@ def _timeline(session: Session, incident: Incident) -> Timeline:
         include_events=config.include_events,
         trusted_only=not config.include_untrusted_comments,
         bot_logins=frozenset({BOT_LOGIN}),
+        date_order=config.date_order,
     )
 
 

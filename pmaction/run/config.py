@@ -21,6 +21,7 @@ import yaml
 
 from pmaction.errors import ConfigError
 from pmaction.run.options import DEFAULTS, FILE_KEYS, OPTIONS, OPTIONS_LIST, Option
+from pmaction.timeline.model import DateOrder
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Config:
     dry_run: bool = DEFAULTS["dry_run"]
     config_file: str = DEFAULTS["config_file"]
     timezone: str = DEFAULTS["timezone"]
+    date_order: DateOrder = DEFAULTS["date_order"]
     action_label: str = DEFAULTS["action_label"]
     remind_before_days: int = DEFAULTS["remind_before_days"]
     nag_interval_days: int = DEFAULTS["nag_interval_days"]

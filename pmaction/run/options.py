@@ -178,6 +178,15 @@ OPTIONS_LIST: tuple[Option, ...] = (
         {"type": "string", "examples": ["UTC", "Europe/Berlin", "America/New_York"]},
     ),
     Option(
+        "date_order",
+        "auto",
+        one_of("auto", "day-first", "month-first"),
+        "How a timeline date like 03-04-2024 reads when the write-up does not show it (auto: learnt from its"
+        " other dates, else warned about).",
+        "file",
+        {"type": "string", "enum": ["auto", "day-first", "month-first"]},
+    ),
+    Option(
         "action_label",
         "postmortem-action",
         parse_label,
