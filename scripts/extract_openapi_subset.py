@@ -54,6 +54,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "/repos/{owner}/{repo}/assignees/{assignee}": ("get",),
     "/repos/{owner}/{repo}/contents/{path}": ("get",),
     "/rate_limit": ("get",),
+    "/users/{username}": ("get",),  # meetings: an attendee's public e-mail, when GitHub shows one
     # What changed in the repository around an incident: deployments, releases, merged pulls, workflow runs.
     "/repos/{owner}/{repo}/deployments": ("get",),
     "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses": ("get",),
@@ -254,6 +255,27 @@ def _patch_nullable_enums(spec: dict[str, Any]) -> str:
     return f"nullable enums: add null to {len(fixed)} enums (e.g. issue state_reason)"
 
 
+def _patch_nullable_without_type(spec: dict[str, Any]) -> str:
+    # OpenAPI 3.0.3: `nullable: true` "adds null to the allowed types specified by the type keyword, only if
+    # type is explicitly defined within the same Schema Object". GitHub writes `nullable: true` beside a
+    # `oneOf`/`anyOf` with no `type` (issues/update `milestone`, whose own text says "use `null` to remove
+    # the current milestone", and api.github.com does so), so a validator reading 3.0.3 to the letter refuses
+    # the null that GitHub means to allow. Give each such schema the null branch its `nullable` stands for.
+    fixed = []
+    for where, node in _iter_schemas(spec):
+        if node.get("nullable") is not True or "type" in node:
+            continue
+        for combinator in ("oneOf", "anyOf"):
+            branches = node.get(combinator)
+            if isinstance(branches, list) and not any(b.get("enum") == [None] for b in branches):
+                branches.append({"enum": [None], "nullable": True})
+                fixed.append(where)
+    if not fixed:
+        raise LookupError("no nullable oneOf/anyOf without a type left")
+    example = "issues/update milestone"
+    return f"nullable oneOf/anyOf without a type: a null branch in {len(fixed)} (e.g. {example})"
+
+
 def _patch_issue_labels_array(spec: dict[str, Any]) -> str:
     # POST/PUT .../issues/{n}/labels: the prose says "you can pass ... an `array` of labels directly", and
     # api.github.com accepts it (PyGithub's add_to_labels and set_labels send a bare array), but each schema's
@@ -310,6 +332,7 @@ def _patch_not_modified(spec: dict[str, Any]) -> str:
 PATCHES: list[Callable[[dict[str, Any]], str]] = [
     _patch_full_repository_example,
     _patch_nullable_enums,
+    _patch_nullable_without_type,
     _patch_issue_labels_array,
     _patch_created_range,
     _patch_pull_label_description,

@@ -188,7 +188,7 @@ def test_markers_pasted_in_a_comment_do_not_break_the_page(sandbox: SandboxFacto
             <= 1
         )
     assert page.count("<!--") == page.count("-->")
-    assert len([n for n in sb.wiki_files() if n.startswith("Postmortem-")]) == 1
+    assert len([n for n in sb.wiki_files() if n.startswith("Postmortem-") and n.endswith(".md")]) == 1
 
 
 def test_template_syntax_in_a_comment_and_the_title_is_shown_literally(sandbox: SandboxFactory) -> None:

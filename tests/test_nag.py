@@ -226,15 +226,18 @@ def test_an_overdue_review_nags_the_owners_with_progress_and_the_open_items(
     assert body.startswith("### Post-mortem review overdue")
     assert "was due **2026-05-01**, 9 days ago." in body
     assert "Progress: 1 of 2 items closed." in body
-    assert "- [ ] #14 Add replica lag alarm (@bob)" in body
-    assert "#15" not in body  # closed items are progress, not a to-do
+    # The agenda: every item's progress, the open ones with owner and age.
+    assert "- [ ] #14 Add replica lag alarm: open, @bob, " in body
+    assert "- [x] #15 Document the failover: closed on " in body
+    assert "**Incidents since then with the same labels**" in body
+    assert "**Questions for the review**" in body
     # The incident's assignee and the owners of open items; not the owner of a closed item.
     assert "@alice @bob: please hold the review" in body
     assert "@carol" not in body
     assert body.rstrip().endswith("<!-- pmaction:reminder review=1 kind=overdue at=2026-05-10T09:00:00Z -->")
     assert result.exit_code == 0
-    # M=1, k=1: 1 milestone page + 1 recent comments + (open items + comment) = 4.
-    assert nag_requests(sb) == [MILESTONES, RECENT, ISSUES, COMMENT]
+    # M=1, k=1: 1 milestone page + 1 recent comments + (the items + the incidents + comment) = 5.
+    assert nag_requests(sb) == [MILESTONES, RECENT, ISSUES, ISSUES, COMMENT]
 
 
 def test_an_overdue_nag_is_not_repeated_inside_nag_interval_days_but_is_after(
@@ -267,14 +270,14 @@ def test_nag_interval_days_is_an_input(sandbox: SandboxFactory) -> None:
     assert len(comments_on(sb, 12)) == 2
 
 
-def test_a_review_without_open_items_needs_no_item_listing(sandbox: SandboxFactory) -> None:
-    sb = sandbox(scenario([review(1, 12, "2026-05-01")], [incident(12), item(15, 1, "Done", closed=True)]))
+def test_a_review_without_items_needs_no_item_listing(sandbox: SandboxFactory) -> None:
+    sb = sandbox(scenario([review(1, 12, "2026-05-01")], [incident(12)]))
     nag(sb)
     [body] = comments_on(sb, 12)
-    assert "Progress: 1 of 1 items closed." in body
+    assert "No action items in the review milestone yet" in body
     assert "Open items" not in body
-    # GitHub's open_issues count says there is nothing to list: k=1 costs the comment only.
-    assert nag_requests(sb) == [MILESTONES, RECENT, COMMENT]
+    # GitHub's counts say there is nothing to list: k=1 costs the incidents' listing and the comment.
+    assert nag_requests(sb) == [MILESTONES, RECENT, ISSUES, COMMENT]
 
 
 def test_nobody_assigned_says_so(sandbox: SandboxFactory) -> None:
@@ -284,7 +287,8 @@ def test_nobody_assigned_says_so(sandbox: SandboxFactory) -> None:
     nag(sb)
     [body] = comments_on(sb, 12)
     assert "Nobody is assigned" in body
-    assert "@" not in body.split("Open items:")[1].split("<!--")[0]
+    assert "- [ ] #14 Alarm: open, no owner, " in body
+    assert "@" not in body.split("**Progress per item**")[1].split("<!--")[0]
 
 
 # --- what the nag leaves alone --------------------------------------------------------------------
@@ -349,7 +353,7 @@ def test_dry_run_posts_nothing_and_shows_what_it_would_say(sandbox: SandboxFacto
     assert posts(sb) == []
     assert result.done == ["would post an overdue-review reminder on #12"]
     [shown] = [m for m in reporter.of("info") if m.startswith("dry run: would comment on #12")]
-    assert "- [ ] #14 Add replica lag alarm (@bob)" in shown
+    assert "- [ ] #14 Add replica lag alarm: open, @bob, " in shown
     assert json.loads(result.outputs["overdue_reviews"])[0]["incident"] == 12
 
 
@@ -420,18 +424,18 @@ def test_operations_per_run_stops_the_run_and_the_next_run_continues_oldest_firs
     ]
     sb = sandbox(scenario(milestones, issues))
 
-    # 10 operations: 2 reads (milestones, recent comments) leave room for 4 reminders of 2.
-    result, reporter = nag(sb, operations_per_run="10")
+    # 14 operations: 2 reads (milestones, recent comments) leave room for 4 reminders of 3.
+    result, reporter = nag(sb, operations_per_run="14")
     assert [n for n in incidents if comments_on(sb, n)] == [20, 21, 22, 23]
-    assert len(nag_requests(sb)) == 2 + 2 * 4
+    assert len(nag_requests(sb)) == 2 + 3 * 4
     [warning] = reporter.of("warning")
-    assert "operations_per_run=10" in warning
+    assert "operations_per_run=14" in warning
     assert "#24" in warning
     assert "raise operations_per_run" in warning
     assert result.exit_code == 0  # a budget is not a failure: the next run continues
 
     sb.advance(timedelta(hours=1))
-    result, reporter = nag(sb, operations_per_run="10")
+    result, reporter = nag(sb, operations_per_run="14")
     assert [len(comments_on(sb, n)) for n in incidents] == [1, 1, 1, 1, 1]
     assert result.done == ["posted an overdue-review reminder on #24"]
     assert reporter.of("warning") == []
@@ -449,8 +453,9 @@ def test_a_thousand_milestones_are_read_a_hundred_at_a_time(sandbox: SandboxFact
     assert done == [f"posted an overdue-review reminder on #{10_000 + n}" for n in (1, 2, 3)]
     requests = nag_requests(sb)
     assert requests.count(MILESTONES) == math.ceil(count / 100) == 10
-    # ceil(M/100) + 1 + k comments + 1 item listing (only #2 has open items).
-    assert len(requests) == 10 + 1 + 3 + 1
+    # ceil(M/100) + 1 + k comments + 1 item listing (only #2 has items) + k incident listings (304s after the
+    # first: GitHub does not count them).
+    assert len(requests) == 10 + 1 + 3 + 1 + 3
     table = result.summary[0]
     assert len(re.findall(r"^\| #\d+ ", table, re.MULTILINE)) == count
 
@@ -509,7 +514,7 @@ def test_a_synced_incident_is_nagged_after_its_review_date(sandbox: SandboxFacto
     body = comments[-1]
     assert "was due **2026-05-01**, 1 day ago." in body
     assert "Progress: 1 of 2 items closed." in body
-    assert f"- [ ] #{backlog[0]} Alert on replication lag (@bob)" in body
+    assert f"- [ ] #{backlog[0]} Alert on replication lag: open, @bob, " in body
     assert "@alice @bob" in body
     assert json.loads(result.outputs["overdue_reviews"])[0]["days_overdue"] == 1
 
@@ -565,10 +570,10 @@ def test_a_failed_item_listing_fails_the_run_but_not_the_other_reviews(sandbox: 
     )  # #12's open items fail
     result, _ = nag(sb)
     assert comments_on(sb, 12) == []
-    assert "- [ ] #18 Runbook (@bob)" in comments_on(sb, 17)[0]
+    assert "- [ ] #18 Runbook: open, @bob, " in comments_on(sb, 17)[0]
     assert result.exit_code == 1
     [failure] = result.failed
-    assert "list the open items of milestone 1" in failure
+    assert "list the items of milestone 1" in failure
 
 
 def test_a_milestone_without_recorded_owners_reads_the_incident_for_them(sandbox: SandboxFactory) -> None:
@@ -584,6 +589,7 @@ def test_a_milestone_without_recorded_owners_reads_the_incident_for_them(sandbox
         MILESTONES,
         RECENT,
         ("GET", "/repos/{owner}/{repo}/issues/{issue_number}"),
+        ISSUES,
         COMMENT,
     ]
 

@@ -93,10 +93,13 @@ def test_the_summary_table_lists_every_open_review() -> None:
 
 
 def test_a_reminder_costs_its_comment_its_item_pages_and_the_incident_read_when_owners_are_unknown() -> None:
-    recorded = replace(review(date(2026, 5, 1), open_issues=0), owners=("alice",))
-    assert reminder_cost(recorded) == 1
-    assert reminder_cost(replace(recorded, open_issues=150)) == 3
-    assert reminder_cost(replace(recorded, owners=None)) == 2
+    # The comment and the incidents' listing (the agenda's recurrences), the items in pages of 100 (closed
+    # ones too: the agenda shows them), and the incident when its owners are unknown.
+    recorded = replace(review(date(2026, 5, 1), open_issues=0, closed=0), owners=("alice",))
+    assert reminder_cost(recorded) == 2
+    assert reminder_cost(replace(recorded, open_issues=150)) == 4
+    assert reminder_cost(replace(recorded, open_issues=50, closed_issues=60)) == 4
+    assert reminder_cost(replace(recorded, owners=None)) == 3
 
 
 def test_only_reminders_written_by_pmaction_or_the_team_count() -> None:

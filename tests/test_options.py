@@ -46,6 +46,9 @@ slack_channel: '#incidents'
 slack_lead_minutes: 10
 changes: false
 changes_lead_hours: 2
+facilitator: "@alice"
+postmortem_meeting: {after: 3 days, at: 10:30, duration: 1 hour}
+review_meeting: false
 """
 
 

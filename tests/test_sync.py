@@ -254,7 +254,7 @@ def test_a_renamed_incident_keeps_its_page_file_and_its_one_milestone_follows_th
     assert new_name == name
     # The heading is the page's own text now (people edit it); the generated facts follow the issue.
     assert "| Incident | [#12 Primary DB failover took 40 minutes (disk full)](" in page
-    pages = [n for n in sb.wiki_files() if n.startswith("Postmortem-")]
+    pages = [n for n in sb.wiki_files() if n.startswith("Postmortem-") and n.endswith(".md")]
     assert pages == [name]
     [milestone] = sb.repo_state()["milestones"]
     assert milestone["title"] == "Post-mortem review: #12 Primary DB failover took 40 minutes (disk full)"

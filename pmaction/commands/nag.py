@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from pmaction.commands.nag_agenda import review_agenda
 from pmaction.errors import PmactionError
+from pmaction.github.data import Issue
 from pmaction.github.recorder import report_planned
 from pmaction.review.milestone import Review, list_reviews
 from pmaction.review.nag import (
@@ -79,9 +81,11 @@ def _post_reminder(session: Session, status: ReviewStatus, kind: str, now: datet
     """One reminder on the incident issue; a failure is reported and the other reviews still get theirs."""
     review, github = status.review, session.github
     try:
-        items = _open_items(session, review) if review.open_issues else []
-        people = people_to_mention(_incident_owners(session, review), items)
-        body = render_reminder(status, kind, now=now, people=people, open_items=items)
+        listed = _milestone_items(session, review)
+        items = [OpenItem(i.number, i.title, i.assignees) for i in listed if i.state == "open"]
+        people = people_to_mention(_mentioned(session, review), items)
+        agenda = review_agenda(session, review, listed, now)
+        body = render_reminder(status, kind, now=now, people=people, open_items=items, agenda=agenda)
         posted = github.create_comment(
             review.incident,
             body,
@@ -114,11 +118,18 @@ def _incident_owners(session: Session, review: Review) -> tuple[str, ...]:
     return session.github.issue(review.incident, action=f"read incident #{review.incident}").assignees
 
 
-def _open_items(session: Session, review: Review) -> list[OpenItem]:
-    """The review's open backlog issues (one listing; the milestone object is not fetched)."""
+def _mentioned(session: Session, review: Review) -> tuple[str, ...]:
+    """The facilitator (recorded on the milestone by sync, else the config's), then the incident's owners."""
+    facilitator = review.facilitator if review.facilitator is not None else session.config.facilitator
+    return ((facilitator,) if facilitator else ()) + _incident_owners(session, review)
+
+
+def _milestone_items(session: Session, review: Review) -> list[Issue]:
+    """The review's backlog issues, open and closed (one listing when GitHub's counts say there are any;
+    the milestone object is not fetched)."""
+    if not review.open_issues + review.closed_issues:
+        return []
     listed = session.github.issues(
-        state="open", milestone=review.number, action=f"list the open items of milestone {review.number}"
+        state="all", milestone=review.number, action=f"list the items of milestone {review.number}"
     )
-    return [
-        OpenItem(issue.number, issue.title, issue.assignees) for issue in listed if not issue.is_pull_request
-    ]
+    return [issue for issue in listed if not issue.is_pull_request]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pmaction.commands.sync_reviews import with_reviews
 from pmaction.github.client import GitHub
 from pmaction.report.facts import collect_facts
-from pmaction.report.render import REPORT_PAGE, ReviewState, render_report
+from pmaction.report.render import REPORT_PAGE, ReviewState, report_files
 from pmaction.review.milestone import list_reviews
 from pmaction.run.session import Session
 from pmaction.wiki.git import update_wiki, wiki_disabled_outcome, wiki_remote
@@ -27,9 +28,10 @@ def report(session: Session, number: int | None) -> None:
     rendered: dict[str, str] = {}
 
     def edit(files: dict[str, str]) -> dict[str, str]:
-        text = render_report(collect_facts(files, repo.full_name), reviews, today)
-        rendered["text"] = text
-        return {REPORT_PAGE: text} if files.get(REPORT_PAGE) != text else {}
+        wanted = report_files(collect_facts(files, repo.full_name), reviews, today, files.get(REPORT_PAGE))
+        wanted[REPORT_PAGE] = with_reviews(wanted[REPORT_PAGE], reviews)  # what a sync takes them from
+        rendered["text"] = wanted[REPORT_PAGE]
+        return {name: text for name, text in wanted.items() if files.get(name) != text}
 
     if not repo.has_wiki:
         outcome = wiki_disabled_outcome(repo.full_name)

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from pmaction.commands.sync_meetings import meeting_files, shown_on_page
 from pmaction.commands.sync_state import SyncState, facts_of, index_row, page_context, reviews_now
 from pmaction.items.apply import Backlogging, apply_decisions
 from pmaction.items.backlog import Decision, decide
 from pmaction.items.parse import ActionItem, ItemsParse, parse_action_items
 from pmaction.report.facts import collect_facts, set_facts_line
-from pmaction.report.render import REPORT_PAGE, render_report
+from pmaction.report.render import REPORT_PAGE, report_files
 from pmaction.run.session import Session
 from pmaction.wiki.git import WikiOutcome, update_wiki, wiki_remote
 from pmaction.wiki.index import ensure_sidebar, update_index
@@ -86,6 +87,8 @@ class PageWriter:
             # too (a read, never a write), or the refresh below would drop those rows.
             self.reread(existing)
         context = page_context(state, self.items.writer.backlog, config.tz)
+        if state.invitees is not None:
+            context = shown_on_page(self.session, state, state.invitees, context, name, state.page_url)
         template_name = config.template or DEFAULT_TEMPLATE_NAME
         if existing is not None:
             issue_url = state.incident.repo.html_url.rstrip("/") + "/issues/{}"
@@ -104,13 +107,20 @@ class PageWriter:
         index_name = f"{config.index_page}.md"
         changes = {
             name: page,
-            REPORT_PAGE: render_report(facts, reviews_now(state, created), self.today),
+            **report_files(facts, reviews_now(state, created), self.today, files.get(REPORT_PAGE)),
+            **self._meeting_files(files, name),
             index_name: update_index(
                 files.get(index_name), index_row(state, state.page_url, config.tz), title=config.index_page
             ),
             "_Sidebar.md": ensure_sidebar(files.get("_Sidebar.md"), config.index_page),
         }
         return {key: value for key, value in changes.items() if files.get(key) != value}
+
+    def _meeting_files(self, files: dict[str, str], name: str) -> dict[str, str]:
+        state = self.state
+        if state.invitees is None:
+            return {}
+        return meeting_files(self.session, state, state.invitees, files, name, state.page_url)
 
 
 def write_wiki(writer: PageWriter) -> WikiOutcome:

@@ -11,6 +11,7 @@ from pmaction.incident.model import Incident
 from pmaction.incident.severity import severity
 from pmaction.items.backlog import Backlog
 from pmaction.items.parse import ItemsParse
+from pmaction.meetings.calendar import Invitees
 from pmaction.report.facts import IncidentFacts
 from pmaction.report.render import ReviewState
 from pmaction.review.milestone import Review
@@ -43,6 +44,7 @@ class SyncState:
     # a milestone count above ours, a page that appeared between our clone and our push, a milestone
     # without a status comment).
     raced: bool = False
+    invitees: Invitees | None = None  # the facilitator and who the invitations go to
 
     @property
     def number(self) -> int:
@@ -60,11 +62,18 @@ class SyncState:
         return wiki_page_url(server_url, self.full_name, name)
 
 
-def reviews_now(state: SyncState, created: int) -> dict[int, ReviewState]:
-    """The milestones' counts as listed, plus the ``created`` issues this run just added to this
-    incident's milestone: otherwise the report lags one run behind and the next run commits again."""
+def reviews_now(state: SyncState, backlog: Backlog, created: int) -> dict[int, ReviewState]:
+    """The milestones' counts as listed, this incident's as its backlog listing tells them (a racing run's
+    copies left out, so the last run to push never shows them), else plus the ``created`` issues this run
+    just added to its milestone: otherwise the report lags one run behind and the next run commits again."""
     current = state.reviews.get(state.number)
-    if current is None or state.milestone_number is None or not created:
+    if current is None or state.milestone_number is None:
+        return state.reviews
+    if backlog.listed:
+        open_issues, closed_issues = backlog.in_milestone()
+        counted = replace(current, open_issues=open_issues, closed_issues=closed_issues)
+        return {**state.reviews, state.number: counted}
+    if not created:
         return state.reviews
     return {**state.reviews, state.number: replace(current, open_issues=current.open_issues + created)}
 

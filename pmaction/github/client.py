@@ -18,6 +18,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar, overload
+from urllib.parse import quote
 
 from github.Issue import Issue as GhIssue
 
@@ -228,6 +229,19 @@ class GitHub:
         )
         return found if isinstance(found, NotModified) else milestone_from_payload(found)
 
+    def public_email(self, login: str) -> str | None:
+        """The e-mail ``login`` shows on their GitHub profile, or None (none public, or no such user).
+        One GET per person per run (a repeat is a free 304)."""
+        url = f"{self.settings.api_url.rstrip('/')}/users/{quote(login, safe='')}"
+        try:
+            found = call(
+                f"read the profile of @{login}", lambda: self.reader.read_object(f"user/{login}", url)
+            )
+        except NotFound:
+            return None
+        email = found.get("email") if isinstance(found, dict) else None
+        return str(email) if isinstance(email, str) and "@" in email else None
+
     def file_text(self, path: str, ref: str | None = None) -> str | None:
         """A file of the repository via the contents API, or None when it does not exist."""
 
@@ -324,17 +338,16 @@ class GitHub:
         )
 
     def edit_milestone(
-        self, number: int, *, title: str, description: str, action: str, planned: str
+        self, number: int, *, title: str | None, description: str, action: str, planned: str
     ) -> Milestone | None:
-        """Set a milestone's title and description; returns the milestone as GitHub answered."""
+        """Set a milestone's title (None: keep it) and description; returns the milestone GitHub sent."""
         if self.recorder.holds(planned):
             return None
+        body = {"description": description} if title is None else {"title": title, "description": description}
 
         def send() -> Milestone:
             # PyGithub's Milestone.edit keeps the answer out of raw_data: ask the requester for the JSON.
-            data = self._send(
-                "PATCH", self._url(f"/milestones/{number}"), {"title": title, "description": description}
-            )
+            data = self._send("PATCH", self._url(f"/milestones/{number}"), body)
             return milestone_from_payload(data)
 
         return self._write(action, send, area="milestones")

@@ -135,3 +135,35 @@ def with_owners(description: str, owners: Sequence[str]) -> str:
             lines.insert(index, new)
             return "\n".join(lines)
     return "\n".join([*lines, new])
+
+
+CALENDAR_PREFIX = "Add to calendar:"
+
+
+def parse_facilitator(description: str | None) -> str | None:
+    """The facilitator recorded on a milestone ('' for none named); None without the line."""
+    for line in (description or "").split("\n"):
+        found = markers.parse_facilitator_marker(line)
+        if found is not None:
+            return found
+    return None
+
+
+def with_meetings(description: str, facilitator: str | None, calendar: Sequence[str]) -> str:
+    """The description with its calendar lines and facilitator line set (before the owners and review
+    markers); every line a person wrote stays."""
+    keep = [
+        line
+        for line in description.split("\n")
+        if not line.startswith(CALENDAR_PREFIX) and markers.parse_facilitator_marker(line) is None
+    ]
+    at = next(
+        (
+            i
+            for i, line in enumerate(keep)
+            if markers.parse_owners_marker(line) is not None or markers.is_review_marker(line)
+        ),
+        len(keep),
+    )
+    ours = [f"{CALENDAR_PREFIX} {line}" for line in calendar] + [markers.facilitator_marker(facilitator)]
+    return "\n".join([*keep[:at], *ours, *keep[at:]])

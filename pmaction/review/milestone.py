@@ -21,6 +21,7 @@ from pmaction.review.dates import (
     due_date_from_api,
     milestone_description,
     milestone_title,
+    parse_facilitator,
     parse_owners,
     parse_review_after,
     with_owners,
@@ -42,6 +43,7 @@ class Review:
     owners: tuple[str, ...] | None = None  # the incident's assignees as of the last sync (None: not recorded)
     description: str = ""
     adopted: bool = False  # a concurrent run created it while this one tried to: a race is under way
+    facilitator: str | None = None  # as the last sync recorded it ('' none named; None not recorded)
 
 
 def review_from(milestone: Milestone, incident: int) -> Review:
@@ -56,6 +58,7 @@ def review_from(milestone: Milestone, incident: int) -> Review:
         incident=incident,
         owners=parse_owners(milestone.description),
         description=milestone.description,
+        facilitator=parse_facilitator(milestone.description),
     )
 
 

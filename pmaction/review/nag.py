@@ -64,6 +64,7 @@ def render_reminder(
     now: datetime,
     people: Sequence[str],
     open_items: Sequence[OpenItem],
+    agenda: Sequence[str] = (),
 ) -> str:
     """The comment body (pure). Our marker is the last line."""
     review = status.review
@@ -91,18 +92,19 @@ def render_reminder(
             f"{status.days} day{'s' if status.days != 1 else ''} ago.",
             progress,
         ]
-    if open_items:
+    if open_items and not agenda:  # the agenda lists every item, the open ones with owner and age
         lines += ["", "Open items:"]
         for item in sorted(open_items, key=lambda open_item: open_item.number):
             owners = " ".join(f"@{login}" for login in item.assignees)
             lines.append(f"- [ ] #{item.number} {inline(item.title)}" + (f" ({owners})" if owners else ""))
+    if agenda:
+        lines += ["", *agenda]
     if mention:
         lines += ["", f"{mention}: please hold the review, or close the milestone once it took place."]
     else:
         lines += ["", "Nobody is assigned: assign the incident or its items so someone owns the review."]
     lines += ["", reminder_marker(review.number, kind, now)]
     return "\n".join(lines) + "\n"
-
 
 
 @dataclass
@@ -172,15 +174,19 @@ def due_now(
 
 
 def reminder_cost(review: Review) -> int:
-    """The requests one reminder costs: the comment, plus the open-item listing when GitHub's count says
-    there is something to list, plus reading the incident when its owners were never recorded on the
-    milestone (made by hand or by an older pmaction; sync records them)."""
-    cost = 1 + (math.ceil(review.open_issues / 100) if review.open_issues else 0)
+    """The requests one reminder costs: the comment, plus the item listing when GitHub's counts say there
+    is something to list, plus the incidents' listing, plus reading the incident when its owners were never
+    recorded on the milestone (made by hand or by an older pmaction; sync records them)."""
+    # The agenda lists every item (closed ones too) and the incidents, for recurrences (one listing a run,
+    # repeated as a free 304; counted each time, as the budget cannot know).
+    items = review.open_issues + review.closed_issues
+    cost = 1 + (math.ceil(items / 100) if items else 0) + 1
     return cost + (1 if review.owners is None else 0)
 
 
 def people_to_mention(incident_assignees: Sequence[str], items: Sequence[OpenItem]) -> list[str]:
-    """The incident's assignees, then the open items' owners, each once; bots are never mentioned."""
+    """The incident's assignees (the facilitator first), then the open items' owners, each once; bots are
+    never mentioned."""
     people: list[str] = []
     for login in [*incident_assignees, *(login for item in items for login in item.assignees)]:
         if login not in people and not login.endswith("[bot]"):

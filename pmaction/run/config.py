@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from pmaction.errors import ConfigError
+from pmaction.meetings.spec import MeetingSpec
 from pmaction.run.options import DEFAULTS, FILE_KEYS, OPTIONS, OPTIONS_LIST, Option
 from pmaction.timeline.model import DateOrder
 
@@ -56,6 +57,9 @@ class Config:
     slack_lead_minutes: int = DEFAULTS["slack_lead_minutes"]
     changes: bool = DEFAULTS["changes"]
     changes_lead_hours: int = DEFAULTS["changes_lead_hours"]
+    facilitator: str = DEFAULTS["facilitator"]
+    postmortem_meeting: MeetingSpec | None = DEFAULTS["postmortem_meeting"]
+    review_meeting: MeetingSpec | None = DEFAULTS["review_meeting"]
 
     @property
     def tz(self) -> ZoneInfo:
@@ -151,7 +155,8 @@ def _jsonable(value: Any) -> Any:
 
 def _schema_property(option: Option) -> dict[str, Any]:
     spec = {**option.schema, "description": option.description}
-    default = DEFAULTS[option.name]
+    # A mapping's default is shown as written (the parsed value is no JSON).
+    default = dict(option.default) if isinstance(option.default, Mapping) else DEFAULTS[option.name]
     if default is not None:
         spec["default"] = _jsonable(default)
     return spec

@@ -15,6 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pmaction.items.parse import DEFAULT_TAXONOMY
+from pmaction.meetings.spec import (
+    POSTMORTEM_DEFAULT,
+    REVIEW_DEFAULT,
+    parse_facilitator,
+    parse_postmortem_meeting,
+    parse_review_meeting,
+)
 from pmaction.run.parsers import (  # noqa: F401 (COMMAND_NAMES: the CLI reads it here)
     COMMAND_NAMES,
     Parser,
@@ -70,6 +77,21 @@ _WORDS_SCHEMA = {
     "items": {"type": "string", "pattern": "^#?[A-Za-z0-9][A-Za-z0-9_-]*$"},
     "minItems": 1,
 }
+
+
+def _meeting_schema(*, with_after: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "at": {"type": ["string", "integer"], "examples": ["14:00"]},  # YAML 1.1 reads 14:00 as 840
+        "duration": {"type": "string", "examples": ["60 minutes", "1 hour"]},
+    }
+    if with_after:
+        fields = {"after": {"type": "string", "examples": ["2 working days", "3 days"]}, **fields}
+    return {
+        "oneOf": [
+            {"type": "object", "properties": fields, "additionalProperties": False},
+            {"type": "boolean"},
+        ]
+    }
 
 
 # --- the table -----------------------------------------------------------------------------------------
@@ -366,6 +388,35 @@ OPTIONS_LIST: tuple[Option, ...] = (
         "What changed in the repository is read from this many hours before the incident started.",
         "file",
         _integer(0),
+    ),
+    # The two meetings: who facilitates the post-mortem, and when the invitations put both meetings.
+    Option(
+        "facilitator",
+        "",
+        parse_facilitator,
+        "Who facilitates post-mortems when the issue names nobody (a GitHub login, e.g. @alice).",
+        "file",
+        {"type": "string", "pattern": "^@?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$|^$"},
+        shown_default="none",
+    ),
+    Option(
+        "postmortem_meeting",
+        POSTMORTEM_DEFAULT,
+        parse_postmortem_meeting,
+        "When the post-mortem meeting is, counted from the day the incident was declared over (or announced, "
+        "while open): {after, at, duration}, or false for no invitation.",
+        "file",
+        _meeting_schema(with_after=True),
+        shown_default="{after: 2 working days, at: '14:00', duration: 60 minutes}",
+    ),
+    Option(
+        "review_meeting",
+        REVIEW_DEFAULT,
+        parse_review_meeting,
+        "When the review meeting is on the review's due date: {at, duration}, or false for no invitation.",
+        "file",
+        _meeting_schema(with_after=False),
+        shown_default="{at: '15:00', duration: 45 minutes}",
     ),
 )
 

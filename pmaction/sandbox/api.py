@@ -382,6 +382,14 @@ def get_rate_limit(ctx: Ctx) -> ApiResponse:
     return _ok({"resources": {"core": core, "search": search, "graphql": graphql}, "rate": core})
 
 
+@route("GET", "/users/{username}", "")
+def get_user(ctx: Ctx) -> ApiResponse:
+    login = ctx.params["username"]
+    if not ctx.world.knows_user(login):
+        raise not_found()
+    return _ok(render.public_user(ctx.world, ctx.urls, login))
+
+
 @route("GET", "/repos/{owner}/{repo}", "metadata")
 def get_repo(ctx: Ctx) -> ApiResponse:
     token = ctx.req.token

@@ -77,6 +77,30 @@ def user(world: World, urls: Urls, login: str | None) -> dict[str, Any] | None:
     }
 
 
+def public_user(world: World, urls: Urls, login: str) -> dict[str, Any]:
+    """GET /users/{login}: the profile, its e-mail only when the person made one public."""
+    profile = world.profiles.get(login.lower(), {})
+    shown = str(profile.get("login") or login)
+    base = user(world, urls, shown) or {}
+    stamp = "2020-01-01T00:00:00Z"
+    return {
+        **base,
+        "name": profile.get("name"),
+        "company": None,
+        "blog": "",
+        "location": None,
+        "email": profile.get("email"),
+        "hireable": None,
+        "bio": None,
+        "public_repos": 0,
+        "public_gists": 0,
+        "followers": 0,
+        "following": 0,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+
+
 def label(urls: Urls, repo: Repo, item: Label) -> dict[str, Any]:
     return {
         "id": item.id,

@@ -69,7 +69,8 @@ REPO_KEYS = {
     "pulls",
     "workflow_runs",
 }
-TOP_KEYS = REPO_KEYS | {"now", "tokens", "repos", "frozen", "slack"}
+TOP_KEYS = REPO_KEYS | {"now", "tokens", "repos", "frozen", "slack", "users"}
+USER_KEYS = {"email", "name"}
 DEPLOYMENT_KEYS = {
     "id", "environment", "ref", "sha", "creator", "created_at", "updated_at", "task", "description",
     "payload", "transient_environment", "production_environment", "statuses",
@@ -136,6 +137,26 @@ def parse_time(value: Any, what: str) -> datetime:
         raise ScenarioError(f"{what}: {value!r} is not an ISO 8601 time") from exc
 
 
+def _profiles(users: Any) -> dict[str, dict[str, str | None]]:
+    """``users: {alice: {email: alice@example.com, name: Alice}}``: what GET /users/{login} shows (a person
+    without a public e-mail has none)."""
+    if users is None:
+        return {}
+    if not isinstance(users, dict):
+        raise ScenarioError("users: expected a mapping of login -> {email, name}")
+    found: dict[str, dict[str, str | None]] = {}
+    for login, spec in users.items():
+        spec = spec or {}
+        if not isinstance(spec, dict) or set(spec) - USER_KEYS:
+            raise ScenarioError(f"users.{login}: expected keys {sorted(USER_KEYS)}")
+        found[str(login).lower()] = {
+            "login": str(login),
+            "email": str(spec["email"]) if spec.get("email") else None,
+            "name": str(spec["name"]) if spec.get("name") else None,
+        }
+    return found
+
+
 def build_world(scenario: dict[str, Any], wiki_root: Path, init_wiki: WikiInit) -> World:
     unknown = set(scenario) - TOP_KEYS
     if unknown:
@@ -160,6 +181,7 @@ def build_world(scenario: dict[str, Any], wiki_root: Path, init_wiki: WikiInit) 
     for spec in repos:
         repo = _build_repo(world, spec, wiki_root, init_wiki)
         world.repos[repo.full_name.lower()] = repo
+    world.profiles = _profiles(scenario.get("users"))
     try:
         world.slack = slack_state.build_workspace(scenario.get("slack"), world.now())
     except slack_state.SlackScenarioError as exc:

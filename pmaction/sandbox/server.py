@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
@@ -35,6 +35,13 @@ from pmaction.sandbox.scenario import ScenarioError, build_world, load_scenario
 from pmaction.sandbox.state import BOT_LOGIN, Token, World, iso, utc
 
 CONTROL_PREFIX = "/_sandbox"
+WIKI_FILE_PATH = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+)/wiki/(?P<file>[^/]+\.[A-Za-z0-9]+)$")
+WIKI_FILE_TYPES = {
+    "svg": "image/svg+xml",
+    "ics": "text/calendar; charset=utf-8",
+    "png": "image/png",
+    "md": "text/plain; charset=utf-8",
+}
 GIT_PATH = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+?)\.wiki\.git(?P<rest>/.*)?$")
 REPOSITORIES_PATH = re.compile(r"^/repositories/(?P<id>\d+)(?P<rest>/.*)?$")
 GIT_ROUTES = {
@@ -260,12 +267,32 @@ class _Handler(BaseHTTPRequestHandler):
         if self.core.latency_ms:
             time.sleep(self.core.latency_ms / 1000)
         git = GIT_PATH.match(path)
+        raw = WIKI_FILE_PATH.match(path) if self.command in ("GET", "HEAD") else None
         if git:
             self._git(git, split.query, started)
+        elif raw:
+            self._wiki_file(raw)
         elif path.startswith(slack_api.SLACK_PREFIX + "/"):
             self._slack(path, split.query, started)
         else:
             self._api(path, split.query, started)
+
+    # ------------------------------------------------------------ a wiki's files, as the browser gets them
+
+    def _wiki_file(self, match: re.Match[str]) -> None:
+        """``/owner/repo/wiki/<file>``: a file committed to the wiki (an image, a calendar), served raw as
+        github.com does for a relative link on a page. Pages themselves are not rendered here."""
+        world = self.core.world
+        with world.lock:
+            repo = world.repo(match["owner"], match["repo"])
+            repo_dir = repo.wiki_dir if repo is not None and repo.wiki_status == "created" else None
+            files = _gitwiki().read_master_files(repo_dir) if repo_dir is not None else {}
+        name = unquote(match["file"])
+        if name not in files:
+            self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, b"Not Found")
+            return
+        kind = WIKI_FILE_TYPES.get(name.rsplit(".", 1)[-1].lower(), "text/plain; charset=utf-8")
+        self._send(200, {"Content-Type": kind}, files[name].encode("utf-8"))
 
     # ------------------------------------------------------------ REST
 

@@ -311,6 +311,7 @@ class World:
         self._next_id = 1000
         self.rate_used: dict[str, int] = {}
         self.slack: SlackWorkspace = build_workspace(None, clock.now())  # the scenario's `slack:` part
+        self.profiles: dict[str, dict[str, str | None]] = {}  # the scenario's `users:`, by lower-case login
 
     def new_id(self) -> int:
         self._next_id += 1
@@ -321,6 +322,18 @@ class World:
         if key not in self.user_ids:
             self.user_ids[key] = 5000 + len(self.user_ids)
         return self.user_ids[key]
+
+    def knows_user(self, login: str) -> bool:
+        """Someone GitHub has a profile for: given in `users:`, seen in the scenario, or a collaborator."""
+        key = login.lower()
+        return (
+            key in self.profiles
+            or key in self.user_ids
+            or any(
+                key == repo.owner.lower() or key in {c.lower() for c in repo.collaborators}
+                for repo in self.repos.values()
+            )
+        )
 
     def repo(self, owner: str, name: str) -> Repo | None:
         return self.repos.get(f"{owner}/{name}".lower())

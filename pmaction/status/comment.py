@@ -18,6 +18,7 @@ from pmaction.timeline.model import Timeline
 
 HEADING = "### Post-mortem bookkeeping"
 
+
 def _looks_like_ours(comment: Comment) -> bool:
     # A bot's comment is pmaction's; with a person's token, only a comment shaped like ours (heading first,
     # marker last) is, so a collaborator quoting the marker never gets their comment rewritten or deleted.
@@ -56,6 +57,9 @@ class StatusView:
     backlog: Sequence[tuple[int, str, str]]  # (number, title, state)
     timeline: Timeline
     tz: tzinfo
+    facilitator: str | None = None  # a GitHub login
+    calendar: Sequence[tuple[str, str]] = ()  # (text, URL): the .ics file, then Google Calendar links
+    notes: Sequence[str] = ()  # Markdown: action-item lines that made no backlog issue, and why
 
 
 def render_status(view: StatusView) -> str:
@@ -78,12 +82,14 @@ def render_status(view: StatusView) -> str:
     if view.review_title:
         target = f"[{view.review_title}]({view.review_url})" if view.review_url else view.review_title
         lines.append(f"- **Review:** {target}, due {view.review_due or 'n/a'}")
+    lines += _meeting_lines(view)
     if view.backlog:
         closed = sum(1 for _, _, state in view.backlog if state == "closed")
         lines.append(f"- **Backlog:** {closed} of {len(view.backlog)} items closed")
         for number, title, state in view.backlog:
             box = "x" if state == "closed" else " "
             lines.append(f"  - [{box}] #{number} {inline(title)}")
+    lines += [f"- **Action items:** {note}" for note in view.notes]
     lines += [
         "",
         "<sub>Maintained by pmaction: edit the wiki page or this issue; "
@@ -92,3 +98,18 @@ def render_status(view: StatusView) -> str:
         markers.status_marker(view.full_name, view.number),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _meeting_lines(view: StatusView) -> list[str]:
+    if view.facilitator:
+        lines = [
+            f"- **Facilitator:** @{view.facilitator}: please open the post-mortem meeting by reading "
+            "the prime directive on the timeline page."
+        ]
+    else:
+        lines = [
+            "- **Facilitator:** not named yet: comment `/facilitator @login` (someone with push access)."
+        ]
+    if view.calendar:
+        lines.append("- **Meetings:** " + " · ".join(f"[{text}]({url})" for text, url in view.calendar))
+    return lines

@@ -193,6 +193,20 @@ def parse_owners_marker(line: str) -> tuple[str, ...] | None:
     return tuple(login for login in match["owners"].split(",") if login) if match else None
 
 
+# The post-mortem's facilitator, on the review milestone (the nag mentions them without reading comments).
+_FACILITATOR = re.compile(r"^<!-- pmaction:facilitator (?P<login>[A-Za-z0-9-]{0,39}) -->$")
+
+
+def facilitator_marker(login: str | None) -> str:
+    return f"<!-- pmaction:facilitator {login or ''} -->"
+
+
+def parse_facilitator_marker(line: str) -> str | None:
+    """The login ('' when none was named), or None when ``line`` is no facilitator marker."""
+    match = _FACILITATOR.match(line.strip())
+    return match["login"] if match else None
+
+
 # Last line of the status comment.
 _STATUS = re.compile(r"^<!-- pmaction:status (?P<repo>[^\s#]+)#(?P<number>\d+) -->$")
 

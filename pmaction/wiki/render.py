@@ -1,5 +1,4 @@
-"""Rendering the incident page from its template: rows, template variables, the sandboxed Jinja2 render.
-"""
+"""Rendering the incident page from its template: rows, template variables, the sandboxed Jinja2 render."""
 
 from __future__ import annotations
 
@@ -61,6 +60,9 @@ class PageContext:
     issue_items: tuple[IssueItem, ...] = ()
     items_closed: int = 0
     items_total: int = 0
+    facilitator: str | None = None  # a GitHub login
+    calendar: tuple[tuple[str, str], ...] = ()  # (link text, URL): the .ics file, then Google Calendar links
+    moments_image: str | None = None  # the key-moments strip, a file next to the page
 
 
 def default_template() -> str:
@@ -86,7 +88,12 @@ def render_row(entry: Entry, tz: tzinfo, issue_url: str | None = None) -> str:
     """One generated timeline row, ending with its marker (key and hash of the row as generated)."""
     source = _SOURCE_NAMES.get(entry.source, cell(entry.source))
     url = entry.url or (issue_url if entry.source in ("body", "issue") else None)
-    cells = [format_time(entry.when, tz, date_only=entry.date_only), cell(entry.author or ""), cell(entry.text), link(source, url)]
+    cells = [
+        format_time(entry.when, tz, date_only=entry.date_only),
+        cell(entry.author or ""),
+        cell(entry.text),
+        link(source, url),
+    ]
     body = "| " + " | ".join(cells)
     return f"{body.rstrip()} {markers.row_marker(entry.key, row_hash(body))} |"
 
@@ -131,6 +138,7 @@ def variables(ctx: PageContext, rows: Sequence[str]) -> dict[str, Any]:
         ("Total duration", format_duration(durations.total)),
         ("Review", cell(review_summary)),
         ("Backlog", backlog),
+        *_meeting_facts(ctx),
     ]
     return {
         "page_marker": markers.page_marker(ctx.repo.full_name, issue.number),
@@ -154,7 +162,27 @@ def variables(ctx: PageContext, rows: Sequence[str]) -> dict[str, Any]:
         "review": review,
         "prime_directive": PRIME_DIRECTIVE,
         "prime_directive_source": PRIME_DIRECTIVE_SOURCE,
+        "facilitator": f"@{ctx.facilitator}" if ctx.facilitator else "",
+        "calendar": " · ".join(link(text, url) for text, url in ctx.calendar),
+        "moments_image": _moments_image(ctx),
     }
+
+
+def _meeting_facts(ctx: PageContext) -> list[tuple[str, str]]:
+    facilitator = (
+        f"@{ctx.facilitator}" if ctx.facilitator else "not named: `/facilitator @login` on the issue"
+    )
+    rows = [("Facilitator", cell(facilitator))]
+    if ctx.calendar:
+        rows.append(("Meetings", cell(" · ".join(link(text, url) for text, url in ctx.calendar))))
+    return rows
+
+
+def _moments_image(ctx: PageContext) -> str:
+    if not ctx.moments_image:
+        return ""
+    alt = f"Key moments of #{ctx.issue.number} on a time line (their times are in the timeline below)"
+    return f"![{alt}]({ctx.moments_image})"
 
 
 def render_template(template_text: str, variables: Mapping[str, Any], template_name: str) -> str:

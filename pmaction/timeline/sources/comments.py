@@ -20,7 +20,12 @@ from pmaction.timeline.tags import TIME_HINT, find_tags, quote
 
 DEFAULT_BOT_LOGINS = frozenset({"github-actions[bot]"})
 
-_COMMAND = re.compile(r"^\s*/timeline(?:[ \t]+(?P<rest>.*?))?\s*$", re.IGNORECASE)
+
+def _command_line(name: str) -> re.Pattern[str]:
+    return re.compile(rf"^\s*/{name}(?:[ \t]+(?P<rest>.*?))?\s*$", re.IGNORECASE)
+
+
+_COMMAND = _command_line("timeline")
 
 
 def is_own_comment(comment: Comment, bot_logins: frozenset[str] = DEFAULT_BOT_LOGINS) -> bool:
@@ -31,13 +36,28 @@ def is_own_comment(comment: Comment, bot_logins: frozenset[str] = DEFAULT_BOT_LO
     return markers.ends_with_own_comment_marker(comment.body)
 
 
-def _commands(body: str) -> list[str]:
+def _commands(body: str, command: re.Pattern[str] = _COMMAND) -> list[str]:
     """The ``/timeline`` lines of a comment, outside code fences (someone explaining the syntax)."""
     found = []
     for line in scan_body(body).lines:
-        match = None if line.fenced else _COMMAND.match(line.text)
+        match = None if line.fenced else command.match(line.text)
         if match is not None:
             found.append(match["rest"] or "")
+    return found
+
+
+def slash_commands(
+    comments: Sequence[Comment], name: str, *, bot_logins: frozenset[str] = DEFAULT_BOT_LOGINS
+) -> list[tuple[Comment, str]]:
+    """(comment, rest of the line) for each ``/<name> ...`` line, oldest first: the one rule of every comment
+    command. Heard only from people with push access (like ``/timeline``), outside code fences, never from
+    pmaction's own comments."""
+    command = _command_line(re.escape(name))
+    found = []
+    for comment in sorted(comments, key=lambda c: (c.created_at, c.id)):
+        if is_own_comment(comment, bot_logins) or comment.association.upper() not in TRUSTED_ASSOCIATIONS:
+            continue
+        found += [(comment, rest) for rest in _commands(comment.body, command)]
     return found
 
 
