@@ -14,8 +14,9 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from pmaction.commands.sync_meetings import calendar_links, plan_meetings, record_on_milestone
 from pmaction.commands.sync_page import PageWriter, write_wiki
 from pmaction.commands.sync_state import SyncState, due_text, job_summary
 from pmaction.errors import ConfigError, PmactionError
@@ -61,9 +62,11 @@ def sync(session: Session, number: int | None) -> None:
     _step(failures, lambda: _review(session, state))
     _guard(session, state)
     _name_page(session, state)  # after the guard: a redacted title gives the file name
+    _step(failures, lambda: _invite(session, state))
     items = _backlogging(session, state, failures)
     body_decisions = items.apply(state.body_items.agreed)
     _wiki(session, state, items, template)
+    _step(failures, lambda: record_on_milestone(session, state, state.invitees) if state.invitees else None)
     _step(failures, lambda: _link(session, state, body_decisions))
     _step(failures, lambda: _status(session, state, items.writer))
     _finish(session, state, items.writer, failures)
@@ -212,6 +215,11 @@ def _unscheduled(number: int, title: str) -> Review:
     return Review(0, milestone_title(number, title), "", None, "open", 0, 0, number, planned=True)
 
 
+def _invite(session: Session, state: SyncState) -> None:
+    """The facilitator and the invitees' public e-mails: read once, before the page and the status."""
+    state.invitees = plan_meetings(session, state)
+
+
 # --- 2. the backlog ---------------------------------------------------------------------------------------
 
 
@@ -353,6 +361,7 @@ def _status(session: Session, state: SyncState, writer: BacklogWriter) -> None:
         backlog=sorted((entry.number, entry.title, entry.state) for entry in writer.backlog.shown),
         timeline=state.timeline,
         tz=session.config.tz,
+        **_meeting_status(session, state),
     )
     session.result.done.extend(
         upsert_status(
@@ -364,6 +373,14 @@ def _status(session: Session, state: SyncState, writer: BacklogWriter) -> None:
             raced=state.raced or writer.raced,
         )
     )
+
+
+def _meeting_status(session: Session, state: SyncState) -> dict[str, Any]:
+    plan = state.invitees
+    if plan is None:
+        return {}
+    links = calendar_links(session, state, plan, state.page_name, state.page_url) if state.wiki_ok else ()
+    return {"facilitator": plan.facilitator, "calendar": links}
 
 
 # --- 6. outputs and summary --------------------------------------------------------------------------------
