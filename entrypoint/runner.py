@@ -16,13 +16,16 @@ not the log: it is written as given.
 from __future__ import annotations
 
 import contextlib
-import re
 import secrets
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+
+from pmaction.reporter import log_lines
+
+__all__ = ["Runner", "escape_data", "escape_property", "fit_summary", "log_lines", "output_lines"]
 
 SUMMARY_LIMIT = 1024 * 1024  # GitHub's job-summary limit per step, in bytes
 
@@ -34,18 +37,6 @@ def escape_data(value: str) -> str:
 
 def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# Leading whitespace as trimmed (Python's whitespace holds .NET's), and invisible format characters too.
-_COMMAND_START = re.compile(r"^([\s\u200b-\u200d\u2060\ufeff]*)::")
-
-
-def log_lines(message: str) -> list[str]:
-    """``message`` as the physical lines the runner will read, none of which it can take for a command."""
-    return [
-        _COMMAND_START.sub(r"\1\\::", line.replace("##[", "##[\\")) for line in _LINE_BREAK.split(message)
-    ]
 
 
 def output_lines(name: str, value: str) -> str:

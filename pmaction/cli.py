@@ -21,7 +21,7 @@ from pmaction import __version__
 from pmaction.engine import api_settings, run
 from pmaction.errors import PmactionError
 from pmaction.github.client import GitHub
-from pmaction.reporter import PlainReporter
+from pmaction.reporter import PlainReporter, safe_for_log
 from pmaction.run.clock import Clock, parse_now
 from pmaction.run.config import build_config
 from pmaction.run.context import Event, RunContext
@@ -202,13 +202,14 @@ def check_config_file(ctx: RunContext, inputs: Mapping[str, str]) -> None:
 
 
 def _report(result: Result, token_env: str) -> None:
+    # Outputs, summary and failures carry people's text: printed by the one rule the reporter uses.
     for name, value in result.outputs.items():
-        print(f"{name}={value}")
+        print(safe_for_log(f"{name}={value}"))
     summary = result.summary_markdown()
     if summary and result.command != "skip":  # a skipped run's reason was just printed as a notice
-        print(summary)
+        print(safe_for_log(summary))
     for message in result.failed:
-        print(f"error: {in_cli_words(message, token_env)}", file=sys.stderr)
+        print(safe_for_log(f"error: {in_cli_words(message, token_env)}"), file=sys.stderr)
 
 
 @dataclass
@@ -260,10 +261,10 @@ def _run_masked(args: argparse.Namespace, token: str, slack_token: str) -> int:
         check_config_file(ctx, inputs)
         result = run(ctx, inputs, PlainReporter(stream=sys.stdout), clock)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(safe_for_log(f"error: {exc}"), file=sys.stderr)
         return 2
     except (PmactionError, ValueError) as exc:
-        print(f"error: {in_cli_words(str(exc), args.token_env)}", file=sys.stderr)
+        print(safe_for_log(f"error: {in_cli_words(str(exc), args.token_env)}"), file=sys.stderr)
         return 1
     _report(result, args.token_env)
     return result.exit_code

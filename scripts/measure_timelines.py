@@ -338,7 +338,8 @@ def _check_items(result: CaseResult, expected: dict[str, Any], parsed: Any) -> N
         want_owner = str(records[line].get("owner") or "").lstrip("@").lower()
         owners = {str(o).lstrip("@").lower() for o in getattr(item, "owners", ()) or ()}
         result.owners_found += bool(want_owner) and want_owner in owners
-        has_ref = getattr(item, "ref", None) is not None
+        # The item's own issue (``ref``), or one it names elsewhere (``tracked``: a URL, "Bug 5554823").
+        has_ref = getattr(item, "ref", None) is not None or bool(getattr(item, "tracked", None))
         result.issues_found += bool(records[line].get("existing_issue")) and has_ref
     result.proposals = len(getattr(parsed, "proposals", ()))
 

@@ -29,6 +29,7 @@ from pmaction.incident.model import Incident, Outside
 from pmaction.incident.severity import severity_label
 from pmaction.items.apply import Backlogging, link_body_items
 from pmaction.items.backlog import Backlog, BacklogWriter, Decision
+from pmaction.items.notes import items_note
 from pmaction.items.parse import ItemsParse, parse_action_items
 from pmaction.report.render import ReviewState
 from pmaction.review.dates import milestone_title
@@ -130,7 +131,10 @@ def _read_outside(session: Session, incident: Incident) -> Incident:
 
 
 def _items_of(session: Session, body: str) -> ItemsParse:
-    return parse_action_items(body, origin="body", taxonomy=session.config.type_taxonomy)
+    config = session.config
+    return parse_action_items(
+        body, origin="body", taxonomy=config.type_taxonomy, repo=session.github.full_name
+    )
 
 
 def _start(session: Session, incident: Incident) -> SyncState:
@@ -250,6 +254,12 @@ def _backlogging(session: Session, state: SyncState, failures: list[PmactionErro
 def _warn_items(session: Session, parsed: ItemsParse, where: str) -> None:
     for warning in parsed.warnings:
         session.reporter.warning(f"{where}: {warning}", title="pmaction: action items")
+    # Lines under an action-items heading that make no issue: said once, in the log, summary and status.
+    note = items_note(parsed, where, create_checked=session.config.create_checked_items)
+    if note.warning:
+        session.reporter.warning(note.warning, title="pmaction: action items")
+    if note.markdown and note.markdown not in session.result.notes:
+        session.result.notes.append(note.markdown)
 
 
 # --- 3. what a public page may show, then the wiki ---------------------------------------------------------
@@ -361,6 +371,7 @@ def _status(session: Session, state: SyncState, writer: BacklogWriter) -> None:
         backlog=sorted((entry.number, entry.title, entry.state) for entry in writer.backlog.shown),
         timeline=state.timeline,
         tz=session.config.tz,
+        notes=tuple(session.result.notes),
         **_meeting_status(session, state),
     )
     session.result.done.extend(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,17 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+# A line break written as a lone CR (old Mac editors, some API clients) is a line break to GitHub's
+# renderer; every reader of a body splits on LF. So bodies enter with lone CRs made LF, here, once; CR LF
+# stays as it is (edits keep a body's own line endings).
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def body_text(value: Any) -> str:
+    """An issue's or comment's body as pmaction reads it: "" for none, every lone CR an LF."""
+    return _LONE_CR.sub("\n", str(value or ""))
+
+
 def _user(raw: dict[str, Any]) -> dict[str, Any]:
     user = raw.get("user")
     return user if isinstance(user, dict) else {}
@@ -38,7 +50,7 @@ def issue_from_payload(raw: dict[str, Any]) -> Issue:
     return Issue(
         number=int(raw["number"]),
         title=str(raw.get("title") or ""),
-        body=str(raw.get("body") or ""),
+        body=body_text(raw.get("body")),
         state=str(raw.get("state") or "open"),
         html_url=str(raw.get("html_url") or ""),
         created_at=parse_time(raw.get("created_at")) or datetime.now(UTC),
@@ -65,7 +77,7 @@ def comment_from_payload(raw: dict[str, Any]) -> Comment:
         association=str(raw.get("author_association") or "NONE"),
         created_at=parse_time(raw.get("created_at")) or datetime.now(UTC),
         updated_at=parse_time(raw.get("updated_at")) or datetime.now(UTC),
-        body=str(raw.get("body") or ""),
+        body=body_text(raw.get("body")),
         html_url=str(raw.get("html_url") or ""),
         author_is_bot=str(user.get("type") or "") == "Bot",
     )

@@ -9,8 +9,9 @@ from pmaction.errors import PmactionError
 from pmaction.github.client import GitHub
 from pmaction.items import edit
 from pmaction.items.backlog import BacklogWriter, Decision, decide, list_backlog
-from pmaction.items.parse import ActionItem, parse_action_items
+from pmaction.items.parse import ActionItem, parse_action_items, quote
 from pmaction.reporter import Reporter
+from pmaction.text.escape import clean
 
 
 @dataclass
@@ -62,7 +63,20 @@ class Backlogging:
             # finds what landed by its marker and creates the rest.
             writer.blocked = exc
             number = None
-        return Decision(decision.item, "annotate" if number else "keep", number)
+        if number and decision.stale_ref:
+            self._say_stale(decision.item, number)
+        return Decision(decision.item, "annotate" if number else "keep", number, decision.stale_ref)
+
+    def _say_stale(self, item: ActionItem, number: int) -> None:
+        writer = self.writer
+        where = "the issue body" if item.origin == "body" else "the wiki page"
+        writer.reporter.warning(
+            f"{where}, line {item.line_index + 1}: '{clean(quote(item.raw))}' ends with (#{item.ref}), which "
+            f"is no issue of {writer.github.full_name}: created #{number} for the action item and linked it "
+            f"after (#{item.ref}); correct or remove (#{item.ref})",
+            title="pmaction: action items",
+        )
+
 
 
 def apply_decisions(
@@ -73,7 +87,9 @@ def apply_decisions(
     for decision in decisions:
         if decision.action == "annotate" and decision.number:
             url = issue_url(decision.number) if issue_url else None
-            markdown, _ = edit.annotate(markdown, decision.item, decision.number, url)
+            markdown, _ = edit.annotate(
+                markdown, decision.item, decision.number, url, after_stale=decision.stale_ref
+            )
         elif decision.action == "tick":
             markdown, _ = edit.set_checked(markdown, decision.item, True)
         elif decision.action == "untick":
@@ -95,8 +111,9 @@ def link_body_items(
     if not any(d.action in ("annotate", "tick", "untick") for d in decisions):
         return
     body = github.issue(number, action=f"re-read issue #{number} before editing its body").body
-    fresh = {item.raw: item for item in parse_action_items(body, origin="body", taxonomy=taxonomy).agreed}
-    remapped = [Decision(fresh[d.item.raw], d.action, d.number) for d in decisions if d.item.raw in fresh]
+    parsed = parse_action_items(body, origin="body", taxonomy=taxonomy, repo=github.full_name)
+    fresh = {item.raw: item for item in parsed.agreed}
+    remapped = [replace(d, item=fresh[d.item.raw]) for d in decisions if d.item.raw in fresh]
     new_body = apply_decisions(body, remapped)
     if len(new_body) > edit.BODY_LIMIT:
         # GitHub would refuse the edit (422) on every rerun; the issues exist and the status comment lists

@@ -106,8 +106,10 @@ class Decision:
     """What to do with one agreed item."""
 
     item: ActionItem
-    action: str  # "create" | "annotate" | "tick" | "untick" | "keep" | "skip-checked"
+    # "create" | "annotate" | "tick" | "untick" | "keep" | "skip-checked" | "tracked" (an issue elsewhere)
+    action: str
     number: int | None = None
+    stale_ref: bool = False  # the item's own "(#N)" names no issue: the new link goes after it
 
 
 def decide(
@@ -117,24 +119,33 @@ def decide(
     create_checked: bool,
     state_of: Callable[[int], str | None],
 ) -> list[Decision]:
-    """Pure: each agreed item against what exists on GitHub."""
+    """Pure: each agreed item against what exists on GitHub. An item naming an issue that exists (ours, or
+    one the team had already) follows that issue; naming one that does not exist, it is made like a new
+    item (never lost), and its link goes after the stale one."""
     decisions: list[Decision] = []
     for item in items:
-        if item.ref is not None:
-            state = state_of(item.ref)
-            if state == "closed" and not item.checked:
-                decisions.append(Decision(item, "tick", item.ref))
-            elif state == "open" and item.checked:
-                decisions.append(Decision(item, "untick", item.ref))
-            else:
-                decisions.append(Decision(item, "keep", item.ref))
+        state = state_of(item.ref) if item.ref is not None else None
+        stale = item.ref is not None and state is None
+        if state is not None:
+            decisions.append(_follow(item, state))
         elif item.key in backlog.by_key:
-            decisions.append(Decision(item, "annotate", backlog.by_key[item.key].number))
+            decisions.append(Decision(item, "annotate", backlog.by_key[item.key].number, stale_ref=stale))
+        elif item.tracked and not stale:
+            decisions.append(Decision(item, "tracked"))
         elif item.checked and not create_checked:
             decisions.append(Decision(item, "skip-checked"))
         else:
-            decisions.append(Decision(item, "create"))
+            decisions.append(Decision(item, "create", stale_ref=stale))
     return decisions
+
+
+def _follow(item: ActionItem, state: str) -> Decision:
+    """The box follows the item's issue: ticked when it is closed, unticked when it is reopened."""
+    if state == "closed" and not item.checked:
+        return Decision(item, "tick", item.ref)
+    if state == "open" and item.checked:
+        return Decision(item, "untick", item.ref)
+    return Decision(item, "keep", item.ref)
 
 
 @dataclass
@@ -161,14 +172,21 @@ class BacklogWriter:
     _checked: set[int] = field(default_factory=set)
     _planned: set[str] = field(default_factory=set)  # keys of items a dry run planned an issue for
     _assignable: dict[str, bool] = field(default_factory=dict)
+    _states: dict[int, str | None] = field(default_factory=dict)  # issues items name, outside the backlog
     _labels: dict[str, str] | None = None
 
     def state_of(self, number: int) -> str | None:
+        """The state of the issue an item names; None when there is no such issue (or it is the incident
+        itself: a slip, never the item's issue)."""
         if number in self.backlog.by_number:
             return self.backlog.by_number[number].state
-        # Moved out of the milestone or relabelled by someone: ask for it directly (rare).
-        found = self.github.issue_if_any(number, action=f"read backlog issue #{number}")
-        return found.state if found is not None else None
+        if number == self.incident:
+            return None
+        if number not in self._states:
+            # Moved out of the milestone, relabelled, or an issue the team had already: ask for it (rare).
+            found = self.github.issue_if_any(number, action=f"read issue #{number}, named by an action item")
+            self._states[number] = found.state if found is not None else None
+        return self._states[number]
 
     def assignable(self, login: str) -> bool:
         if login not in self._assignable:

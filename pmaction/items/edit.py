@@ -25,27 +25,33 @@ def _replace_line(markdown: str, index: int, new_text: str) -> str:
     return "\n".join(lines)
 
 
-def annotate(markdown: str, item: ActionItem, number: int, url: str | None = None) -> tuple[str, bool]:
-    """Append `` (#number)`` to the item's line, or `` ([#number](url))`` where ``#number`` is not
-    autolinked (a wiki page). Returns (markdown, found); idempotent for the same number."""
-    index = locate(markdown, item)
-    if index is None:
+def annotate(
+    markdown: str, item: ActionItem, number: int, url: str | None = None, *, after_stale: bool = False
+) -> tuple[str, bool]:
+    """Append `` (#number)`` to the item (its last line; a table row's title cell), or `` ([#number](url))``
+    where ``#number`` is not autolinked (a wiki page). Returns (markdown, found); idempotent for the same
+    number. ``after_stale``: the item's own reference names no issue, so the link goes after it (kept)."""
+    found = locate(markdown, item)
+    if found is None:
         return markdown, False
+    index = found.last_index
     text = strip_cr(_split(markdown)[index])
-    existing = linked_issue(text)
-    if existing is not None:
+    at = found.link_at if 0 <= found.link_at <= len(text) else len(text.rstrip(" \t"))
+    existing = linked_issue(text[:at])
+    if existing is not None and (existing == number or not after_stale):
         # Already linked: to this issue is fine; never overwrite a link to another one.
         return markdown, existing == number
-    content = text.rstrip(" \t")
+    content = text[:at].rstrip(" \t")
     ref = f"[#{number}]({url})" if url else f"#{number}"
     return _replace_line(markdown, index, f"{content} ({ref}){text[len(content) :]}"), True
 
 
 def set_checked(markdown: str, item: ActionItem, checked: bool) -> tuple[str, bool]:
     """Tick or untick the item's box, nothing else. Returns (markdown, found)."""
-    index = locate(markdown, item)
-    if index is None:
+    found = locate(markdown, item)
+    if found is None:
         return markdown, False
+    index = found.line_index
     text = strip_cr(_split(markdown)[index])
     task = list_item(text)
     if task is None or task.box is None:

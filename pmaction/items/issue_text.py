@@ -82,7 +82,7 @@ def backlog_body(
         + markers.item_marker(full_name, incident_number, item.key)
     )
     room = BODY_LIMIT - len(head) - len(tail) - 3
-    quoted = item.raw.strip()
+    quoted = "\n> ".join(line.strip() for line in (item.text or item.raw).split("\n"))
     if len(quoted) > room:
         quoted = quoted[: max(room - 1, 0)] + "…"
     return head + "> " + quoted + "\n" + tail

@@ -1,21 +1,34 @@
-"""Agreed action items: read them from Markdown (items/edit.py edits their lines, items/issue_text.py
-describes their backlog issues).
+"""Agreed action items: read them from Markdown the way teams write them (items/edit.py edits their lines,
+items/issue_text.py describes their backlog issues).
 
-Pure functions, no I/O. The post mortem's ``Action items`` section holds task-list items the team agreed
-to; each becomes exactly one backlog issue. Before the issue exists an item is known by a key (a hash of
-its normalised title); once annotated with ``(#123)`` the reference is its identity, so later rewording
-never makes a second issue.
+Pure functions, no I/O. Under an action-items heading (items/sections.py) each list item (with the lines
+that wrap it), table row and ``**Action item:**`` line is an item; it is agreed unless it reads as a
+proposal (the rule is in ``_verdict`` and the README's "Action items"). Each agreed item becomes exactly one
+backlog issue, or is linked to the issue it already names. Before the issue exists an item is known by a
+key (a hash of its normalised title); once annotated with ``(#123)`` the reference is its identity, so
+later rewording never makes a second issue. Lines under such a heading that make no issue are kept in
+``unread``, so the run can say so.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from pmaction.text.markdown import BLOCK_KINDS, FENCE_KINDS, Kind, Line, ListItem, scan
+from pmaction.items import fields as f
+from pmaction.items.sections import (
+    ContentLine,
+    Section,
+    content_lines,
+    is_definition,
+    item_label_end,
+    link_definitions,
+)
+from pmaction.items.tables import Columns, columns_of, row_fields
+from pmaction.text.markdown import Kind
 
 DEFAULT_TAXONOMY = ("mitigate", "prevent", "detect", "process", "test")
 
@@ -23,16 +36,34 @@ DEFAULT_TAXONOMY = ("mitigate", "prevent", "detect", "process", "test")
 @dataclass(frozen=True)
 class ActionItem:
     key: str  # sha1 of the normalised title, 12 hex digits
-    title: str  # text without owners, type, priority, due date and reference
-    raw: str  # the whole source line, without its line ending
-    line_index: int  # 0-based index of the line in the document (split on "\n")
-    checked: bool
+    title: str  # text without owners, type, priority, due date, status and reference
+    raw: str  # the item's first source line, without its line ending
+    line_index: int  # 0-based index of that line in the document (split on "\n")
+    checked: bool  # its box is ticked, or the write-up says it is done
     owners: tuple[str, ...]
     type: str | None
     priority: str | None  # "P0".."P3"
     due: date | None
-    ref: int | None  # the backlog issue the item is annotated with, "(#123)"
+    ref: int | None  # this repository's issue the item is annotated with, "(#123)"
     origin: str  # "body" | "page"
+    end_index: int = -1  # its last line (a wrapped item); -1: the first line
+    link_at: int = -1  # where in the last line the annotation goes (a table row: its title cell); -1: the end
+    tracked: str | None = None  # an issue or bug elsewhere the item names (URL, "Bug 5554823")
+    text: str = ""  # the item's lines as written, for the backlog issue
+
+    @property
+    def last_index(self) -> int:
+        return self.line_index if self.end_index < 0 else self.end_index
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A line under an action-items heading that makes no backlog issue, and why."""
+
+    line_index: int
+    text: str
+    reason: str  # "proposal" | "beside-tasks" | "weak" | "prose"
+    section: str
 
 
 @dataclass(frozen=True)
@@ -41,191 +72,7 @@ class ItemsParse:
     proposals: tuple[str, ...]
     warnings: tuple[str, ...]
     duplicates: tuple[ActionItem, ...]
-
-
-# --- Reading the document structure ---------------------------------------------------------------------
-
-# A line that is only bold text ("**Action items:**") is used as a heading in many issue bodies; only this
-# parser reads it so (to the Markdown scanner it is a paragraph).
-_BOLD_LINE = re.compile(r"^ {0,3}(\*\*|__)(.+?)\1[ \t]*:?[ \t]*$")
-# Bold-line pseudo-headings rank below every real heading.
-_BOLD_LEVEL = 7
-# Not content: code, comments, our generated blocks, and the text lines of a setext heading.
-_SKIPPED = FENCE_KINDS | BLOCK_KINDS | {Kind.COMMENT, Kind.SETEXT}
-
-_AGREED_HEADING = re.compile(r"\bactions?\s+items?\b", re.IGNORECASE)
-_PROPOSAL_HEADING = re.compile(r"\b(?:ideas?|proposed|proposals?)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class _Line:
-    index: int
-    text: str  # without "\r"
-    section: str | None  # "agreed" | "proposals" | None
-    item: ListItem | None  # a list item (task or not)
-
-
-def _heading_kind(text: str) -> str | None:
-    cleaned = re.sub(r"[*_`:]", " ", text)
-    # "Proposed action items" is a list of proposals, so proposals win.
-    if _PROPOSAL_HEADING.search(cleaned):
-        return "proposals"
-    if _AGREED_HEADING.search(cleaned):
-        return "agreed"
-    return None
-
-
-def _content_lines(markdown: str) -> Iterator[_Line]:
-    """Lines outside code fences, HTML comments and our generated blocks, with the section they sit in."""
-    stack: list[tuple[int, str | None]] = []  # (heading level, kind) of the enclosing headings
-    # Split on "\n" only (str.splitlines also splits on \x0b, \u2028 ...), so indices map back exactly.
-    for line in scan(markdown.split("\n")).lines:
-        if line.kind in _SKIPPED:
-            continue
-        heading = _heading(line)
-        if heading is not None:
-            level, title = heading
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, _heading_kind(title)))
-            continue
-        section = next((kind for _, kind in reversed(stack) if kind is not None), None)
-        yield _Line(line.index, line.text, section, line.item)
-
-
-def _heading(line: Line) -> tuple[int, str] | None:
-    """(level, title) of an ATX heading, a setext heading (at its underline) or a bold-only line."""
-    if line.kind in (Kind.HEADING, Kind.UNDERLINE):
-        return line.level, line.title
-    bold = _BOLD_LINE.match(line.text) if line.kind is Kind.PLAIN else None
-    return (_BOLD_LEVEL, bold.group(2)) if bold else None
-
-
-# --- One item line -----------------------------------------------------------------------------------------
-
-# GitHub logins: alphanumerics and single inner hyphens, at most 39 characters. Not e-mail addresses, not
-# paths, not team mentions (@org/team).
-_OWNER = re.compile(r"(?<![\w@/.`-])@(?P<login>[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![\w/-])")
-_OWNER_LABEL = re.compile(r"(?i)\b(?:owners?|assignees?|assigned\s+to)\s*:?\s*$")
-_PRIORITY = re.compile(r"(?i)(?<![\w#/-])(?:priority:\s*)?P(?P<level>[0-3])(?![\w-])")
-_DUE = re.compile(r"(?i)(?<![\w/-])due:\s*(?P<date>\d{4}-\d{2}-\d{2})(?![\w-])")
-# "(#123)" in an issue (GitHub autolinks it), "([#123](url))" on a wiki page (wikis do not autolink).
-_REF = re.compile(r"[ \t]*\((?:#(?P<number>\d{1,10})|\[#(?P<linked>\d{1,10})\]\([^()\s]*\))\)[ \t]*$")
-# Masked before looking for tokens: code spans, link targets and bare URLs (``https://x/#prevent``).
-_OPAQUE = re.compile(r"`+[^`]*`+|\]\([^)]*\)|<https?://[^>]*>|https?://\S+")
-
-
-@dataclass(frozen=True)
-class _Fields:
-    title: str
-    owners: tuple[str, ...]
-    type: str | None
-    priority: str | None
-    due: date | None
-    ref: int | None
-    warnings: tuple[str, ...]
-
-
-def _mask(text: str) -> str:
-    return _OPAQUE.sub(lambda m: "\0" * len(m.group(0)), text)
-
-
-def _parse_fields(text: str, taxonomy: Sequence[str], where: str) -> _Fields:
-    ref_match = _REF.search(text)
-    ref = int(ref_match["number"] or ref_match["linked"]) if ref_match else None
-    if ref_match:
-        text = text[: ref_match.start()]
-    masked = _mask(text)
-    owners, owner_spans = _owners(text, masked)
-    item_type, type_spans, type_warnings = _item_type(masked, taxonomy, where)
-    priority, priority_spans, priority_warnings = _priority(masked, where)
-    due, due_spans, due_warnings = _due(masked, where)
-    spans = [*owner_spans, *type_spans, *priority_spans, *due_spans]
-    warnings = (*type_warnings, *priority_warnings, *due_warnings)
-    return _Fields(_title_without(text, spans), owners, item_type, priority, due, ref, warnings)
-
-
-# Each field reader returns (value, the spans its tokens cover, warnings); the spans are cut from the title.
-_Spans = list[tuple[int, int]]
-
-
-def _owners(text: str, masked: str) -> tuple[tuple[str, ...], _Spans]:
-    owners: list[str] = []
-    spans: _Spans = []
-    for match in _OWNER.finditer(masked):
-        login = text[match.start("login") : match.end("login")]
-        if login.lower() not in (o.lower() for o in owners):
-            owners.append(login)
-        spans.append(match.span())
-        label = _OWNER_LABEL.search(masked, 0, match.start())
-        if label:
-            spans.append(label.span())
-    return tuple(owners), spans
-
-
-def _item_type(masked: str, taxonomy: Sequence[str], where: str) -> tuple[str | None, _Spans, list[str]]:
-    kinds = [t.lower() for t in taxonomy]
-    if not kinds:
-        return None, [], []
-    type_re = re.compile(
-        r"(?i)(?<![\w&#/])#(?P<type>" + "|".join(re.escape(k) for k in kinds) + r")(?![\w/-])"
-    )
-    item_type = None
-    spans: _Spans = []
-    warnings: list[str] = []
-    for match in type_re.finditer(masked):
-        found = match.group("type").lower()
-        if item_type is None:
-            item_type = found
-        elif found != item_type:
-            warnings.append(f"{where} has two types (#{item_type}, #{found}); using #{item_type}")
-        spans.append(match.span())
-    return item_type, spans, warnings
-
-
-def _priority(masked: str, where: str) -> tuple[str | None, _Spans, list[str]]:
-    priority = None
-    spans: _Spans = []
-    warnings: list[str] = []
-    for match in _PRIORITY.finditer(masked):
-        found = f"P{match.group('level')}"
-        if priority is None:
-            priority = found
-        elif found != priority:
-            warnings.append(f"{where} has two priorities ({priority}, {found}); using {priority}")
-        spans.append(match.span())
-    return priority, spans, warnings
-
-
-def _due(masked: str, where: str) -> tuple[date | None, _Spans, list[str]]:
-    due = None
-    spans: _Spans = []
-    warnings: list[str] = []
-    for match in _DUE.finditer(masked):
-        try:
-            value = date.fromisoformat(match.group("date"))
-        except ValueError:
-            warnings.append(f"{where}: due:{match.group('date')} is not a date; write due:YYYY-MM-DD")
-            continue
-        if due is None:
-            due = value
-        spans.append(match.span())
-    return due, spans, warnings
-
-
-def _title_without(text: str, spans: list[tuple[int, int]]) -> str:
-    keep = [True] * len(text)
-    for start, end in spans:
-        for i in range(start, end):
-            keep[i] = False
-    title = "".join(ch if keep[i] else " " for i, ch in enumerate(text))
-    title = re.sub(r"\s+", " ", title)
-    # Separators left behind by removed tokens: "fix it ( , )" -> "fix it".
-    title = re.sub(r"\s+([,;.:!?)\]])", r"\1", title)
-    title = re.sub(r"[(\[]\s*[,;&]*\s*[)\]]", "", title)
-    title = re.sub(r"(?:[,;&]\s*)+([)\]]|$)", r"\1", title)
-    title = re.sub(r"\s+", " ", title)
-    return title.strip().strip(",;&").rstrip(" -–—:").strip()
+    unread: tuple[Unread, ...] = ()
 
 
 def normalise_title(title: str) -> str:
@@ -237,55 +84,258 @@ def item_key(title: str) -> str:
     return hashlib.sha1(normalise_title(title).encode("utf-8")).hexdigest()[:12]
 
 
-# --- Parsing ---------------------------------------------------------------------------------------------
+# --- The lines of one item ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    section: Section
+    first: ContentLine
+    kind: str  # "task" | "bullet" | "row" | "label"
+    parts: list[str]  # its text: the first line's (after marker, box or label) and each wrapped line's
+    end: ContentLine
+    indent: int = 0
+    columns: Columns | None = None
+
+
+@dataclass
+class _Section:
+    section: Section
+    candidates: list[_Candidate] = field(default_factory=list)
+    prose: list[ContentLine] = field(default_factory=list)  # the first line of each paragraph
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" \t"))
+
+
+# Lines under the heading that are no item and need no word: an instruction in italics, a form's empty
+# answer, an intro ending with a colon ("Work is split across the following issues:").
+_QUIET = re.compile(r"^\s*(?:(?:_[^_].*_|\*[^*].*\*)\s*|.*:\s*|_No response_\s*)$")
+
+
+class _Reader:
+    """One pass over the content lines: which lines form which item, section by section."""
+
+    def __init__(self) -> None:
+        self.sections: dict[int, _Section] = {}
+        self.open: _Candidate | None = None
+        self.blank = False
+        self.columns: dict[int, Columns] = {}
+        self.paragraph = False  # the previous line was prose
+
+    def feed(self, line: ContentLine) -> None:
+        section = line.section
+        if line.kind is Kind.BLANK:
+            self.blank, self.paragraph = True, False
+            return
+        label = item_label_end(line.text) if line.kind in (Kind.PLAIN, Kind.ITEM) else None
+        if section is None and label is None:
+            self.open = None
+            return
+        if section is None:
+            section = Section("agreed", line.index, "Action item")
+        entry = self.sections.setdefault(section.heading, _Section(section))
+        if label is not None:
+            self._start(entry, line, "label", line.text[label:])
+        elif line.item is not None:
+            self._list_item(entry, line)
+        elif line.kind is Kind.TABLE_ROW:
+            self._row(entry, line)
+        elif line.kind is Kind.PLAIN:
+            self._plain(entry, line)
+        else:
+            self.open = None
+        self.blank = False
+
+    def _start(self, entry: _Section, line: ContentLine, kind: str, text: str) -> None:
+        self.open = _Candidate(entry.section, line, kind, [text], line, _indent(line.text))
+        entry.candidates.append(self.open)
+        self.paragraph = False
+
+    def _list_item(self, entry: _Section, line: ContentLine) -> None:
+        assert line.item is not None
+        item, indent = line.item, _indent(line.text)
+        if (
+            item.box is None
+            and self.open is not None
+            and self.open.kind != "row"
+            and indent > self.open.indent
+        ):
+            return  # a detail bullet under the item above: part of it, not an item of its own
+        self._start(entry, line, "task" if item.box is not None else "bullet", item.text)
+
+    def _row(self, entry: _Section, line: ContentLine) -> None:
+        if line.index == line.table:
+            self.columns[line.table] = columns_of(line.text)
+            self.open = None
+            return
+        self._start(entry, line, "row", line.text)
+        assert self.open is not None
+        self.open.columns = self.columns.get(line.table)
+
+    def _plain(self, entry: _Section, line: ContentLine) -> None:
+        candidate = self.open
+        wraps = candidate is not None and candidate.kind != "row"
+        if wraps and (not self.blank or _indent(line.text) >= 2) and not is_definition(line.text):
+            assert candidate is not None
+            candidate.parts.append(line.text.strip())
+            candidate.end = line
+            return
+        self.open = None
+        if is_definition(line.text) or _QUIET.match(line.text):
+            return
+        if not self.paragraph:
+            entry.prose.append(line)
+        self.paragraph = True
+
+
+# --- Deciding -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Out:
+    agreed: list[ActionItem] = field(default_factory=list)
+    proposals: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duplicates: list[ActionItem] = field(default_factory=list)
+    unread: list[Unread] = field(default_factory=list)
 
 
 def parse_action_items(
-    markdown: str, *, origin: str, taxonomy: Sequence[str] = DEFAULT_TAXONOMY
+    markdown: str, *, origin: str, taxonomy: Sequence[str] = DEFAULT_TAXONOMY, repo: str | None = None
 ) -> ItemsParse:
-    """Agreed items (task list under an "Action items" heading), proposals, warnings and duplicates."""
-    agreed: list[ActionItem] = []
-    proposals: list[str] = []
-    warnings: list[str] = []
-    duplicates: list[ActionItem] = []
-    for line in _content_lines(markdown):
-        if line.section is None:
+    """Agreed items, proposals, warnings, duplicates and the unread lines under action-items headings.
+    ``repo`` (owner/name) tells links to this repository's issues from links elsewhere."""
+    lines = list(content_lines(markdown))
+    reader = _Reader()
+    for line in lines:
+        reader.feed(line)
+    definitions = link_definitions(lines)
+    out = _Out()
+    for entry in reader.sections.values():
+        _decide_section(entry, out, origin, taxonomy, repo, definitions)
+    out.unread.sort(key=lambda u: u.line_index)
+    return ItemsParse(
+        tuple(out.agreed), tuple(out.proposals), tuple(out.warnings), tuple(out.duplicates), tuple(out.unread)
+    )
+
+
+def _decide_section(
+    entry: _Section,
+    out: _Out,
+    origin: str,
+    taxonomy: Sequence[str],
+    repo: str | None,
+    definitions: Mapping[str, str],
+) -> None:
+    section = entry.section
+    boxed = any(c.kind == "task" for c in entry.candidates)
+    for candidate in entry.candidates:
+        where = f"line {candidate.first.index + 1}"
+        read = _fields(candidate, taxonomy, where, repo, definitions)
+        read = _from_headings(read, candidate, repo, definitions)
+        out.warnings.extend(read.warnings)
+        text = " ".join(part.strip() for part in candidate.parts).strip()
+        if not read.title:
+            if section.kind != "proposals":
+                out.warnings.append(f"{where}: '{quote(candidate.first.text)}' has no text; it was skipped")
             continue
-        task = line.item if line.item is not None and line.item.box is not None else None
-        if line.section == "proposals" or task is None:
-            # A task item under "Proposed" is still only a proposal: keep its text, not its box.
-            if line.item is not None and line.item.text.strip():
-                proposals.append(line.item.text.strip())
+        reason = _verdict(candidate, read, section, boxed)
+        if reason is not None:
+            if reason != "weak":
+                out.proposals.append(text)
+            if section.kind != "proposals":
+                out.unread.append(Unread(candidate.first.index, candidate.first.text, reason, section.title))
             continue
-        where = f"line {line.index + 1}"
-        fields = _parse_fields(task.text, taxonomy, where)
-        warnings.extend(fields.warnings)
-        if not fields.title:
-            warnings.append(f"{where}: '{line.text.strip()}' has no text; it was skipped")
-            continue
-        item = ActionItem(
-            key=item_key(fields.title),
-            title=fields.title,
-            raw=line.text,
-            line_index=line.index,
-            checked=task.box in ("x", "X"),
-            owners=fields.owners,
-            type=fields.type,
-            priority=fields.priority,
-            due=fields.due,
-            ref=fields.ref,
-            origin=origin,
-        )
-        first = _duplicate_of(item, agreed)
-        if first is not None:
-            duplicates.append(item)
-            warnings.append(
-                f"{where}: '{line.text.strip()}' repeats the action item on line {first.line_index + 1}; "
-                "only one backlog issue is made for them"
-            )
-            continue
-        agreed.append(item)
-    return ItemsParse(tuple(agreed), tuple(proposals), tuple(warnings), tuple(duplicates))
+        _add(out, _item(candidate, read, origin), where)
+    if section.kind != "proposals" and not entry.candidates:
+        out.unread += [Unread(line.index, line.text, "prose", section.title) for line in entry.prose]
+
+
+def _verdict(candidate: _Candidate, read: f.Fields, section: Section, boxed: bool) -> str | None:
+    """None when the item is agreed, else why not. A task box is a decision; beside boxed items a plain one
+    is a proposal (pmaction's first rule, kept for teams that wrote that way); without boxes, an owner, an
+    issue link or a TODO/DONE status is evidence of a decision; without evidence, a proposal's wording
+    ("Consider ...") or a heading that is not only for agreed work ("Next steps") keeps it out."""
+    if section.kind == "proposals":
+        return "proposal"
+    if candidate.kind == "task":
+        return None
+    if boxed:
+        return "beside-tasks"
+    if read.owners or read.ref is not None or read.tracked or read.status:
+        return None
+    if f.worded_as_proposal(read.title) or f.worded_as_proposal(" ".join(candidate.parts)):
+        return "proposal"
+    return "weak" if section.kind == "weak" else None
+
+
+def _fields(
+    candidate: _Candidate,
+    taxonomy: Sequence[str],
+    where: str,
+    repo: str | None,
+    definitions: Mapping[str, str],
+) -> f.Fields:
+    if candidate.kind == "row":
+        return row_fields(candidate.first.text, candidate.columns, taxonomy, where, repo, definitions)
+    text = " ".join(part.strip() for part in candidate.parts)
+    first = candidate.parts[0] if len(candidate.parts) > 1 else None
+    read = f.parse_fields(text, taxonomy, where, repo=repo, definitions=definitions, first_line=first)
+    return replace(read, link_at=len(candidate.end.text.rstrip(" \t")))
+
+
+def _from_headings(
+    read: f.Fields, candidate: _Candidate, repo: str | None, definitions: Mapping[str, str]
+) -> f.Fields:
+    """A status or an issue link in a heading above the item ("Immediate actions (Completed)", "Short-term
+    ([tracked in #40885](…))") holds for every item under it that does not say its own."""
+    status, tracked = read.status, read.ref is not None or read.tracked is not None
+    for title in reversed(candidate.first.headings):
+        if status is None:
+            status = f.status_of(title)[1]
+        if not tracked:
+            _, number, elsewhere = f.linked(title, repo, definitions)
+            if number is not None or elsewhere:
+                # An umbrella issue for the items under it, never one item's own (so no duplicates by ref).
+                read = replace(read, tracked=elsewhere or f"#{number}")
+                tracked = True
+    return replace(read, status=status)
+
+
+def _item(candidate: _Candidate, read: f.Fields, origin: str) -> ActionItem:
+    first = candidate.first
+    box = first.item.box if candidate.kind == "task" and first.item is not None else None
+    return ActionItem(
+        key=item_key(read.title),
+        title=read.title,
+        raw=first.text,
+        line_index=first.index,
+        checked=box in ("x", "X") or (box is None and read.status == "done"),
+        owners=read.owners,
+        type=read.type,
+        priority=read.priority,
+        due=read.due,
+        ref=read.ref,
+        origin=origin,
+        end_index=candidate.end.index,
+        link_at=read.link_at,
+        tracked=read.tracked,
+        text="\n".join([first.text.strip(), *candidate.parts[1:]]),
+    )
+
+
+def _add(out: _Out, item: ActionItem, where: str) -> None:
+    first = _duplicate_of(item, out.agreed)
+    if first is None:
+        out.agreed.append(item)
+        return
+    out.duplicates.append(item)
+    out.warnings.append(
+        f"{where}: '{quote(item.raw)}' repeats the action item on line {first.line_index + 1}; "
+        "only one backlog issue is made for them"
+    )
 
 
 def _duplicate_of(item: ActionItem, earlier: Sequence[ActionItem]) -> ActionItem | None:
@@ -299,20 +349,26 @@ def _duplicate_of(item: ActionItem, earlier: Sequence[ActionItem]) -> ActionItem
     return None
 
 
-def locate(markdown: str, item: ActionItem) -> int | None:
-    """The item's line: at its index if that line is unchanged, else (the document changed since it was
-    parsed) the first identical task line; either way only inside an agreed action-items section."""
+def quote(text: str, limit: int = 100) -> str:
+    """A line as a warning quotes it: one line, stripped, at most ``limit`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def locate(markdown: str, item: ActionItem, repo: str | None = None) -> ActionItem | None:
+    """The item as it stands in ``markdown`` now: at its line if that line is unchanged, else (the document
+    changed since it was parsed) the first agreed item with an identical first line."""
     matches = [
-        line.index
-        for line in _content_lines(markdown)
-        if line.section == "agreed" and line.text == item.raw and line.item is not None and line.item.box
+        found
+        for found in parse_action_items(markdown, origin=item.origin, repo=repo).agreed
+        if found.raw == item.raw
     ]
-    if item.line_index in matches:
-        return item.line_index
-    return matches[0] if matches else None
+    same = [found for found in matches if found.line_index == item.line_index]
+    found = same or matches
+    return found[0] if found else None
 
 
 def linked_issue(text: str) -> int | None:
     """The backlog issue an item line is annotated with, ``(#123)`` at its end."""
-    found = _REF.search(text)
-    return int(found["number"] or found["linked"]) if found else None
+    number, _, _ = f.trailing_ref(text, None)
+    return number

@@ -12,6 +12,9 @@ class Result:
     summary: list[str] = field(default_factory=list)
     done: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # Markdown notes about what people wrote that made nothing (action-item lines that made no issue): shown
+    # once in the job summary (and by sync in the status comment).
+    notes: list[str] = field(default_factory=list)
     exit_code: int = 0
 
     def fail(self, message: str) -> None:
@@ -20,6 +23,8 @@ class Result:
 
     def summary_markdown(self) -> str:
         parts = list(self.summary)
+        if self.notes:
+            parts.append("\n".join(["### Action items", "", *(f"- ⚠️ {note}" for note in self.notes)]))
         if self.done or self.failed:
             lines = ["### What this run did", ""]
             lines += [f"- ✅ {item}" for item in self.done] or ["- nothing changed"]
