@@ -53,6 +53,11 @@ def _normalise_line(line: str) -> str:
     return " ".join(_KEY_BULLET.sub("", line).split())
 
 
+def line_key(line: str) -> str:
+    """The key of the entry a body line starts (before a number for a repeated line): on the page's rows."""
+    return "body-" + hashlib.sha1(_normalise_line(line.strip()).encode("utf-8")).hexdigest()[:12]
+
+
 @dataclass
 class _Draft:
     """An entry being read: its first line, the stamp it starts with and the lines that continue it."""
@@ -365,9 +370,9 @@ def _entries(drafts: Sequence[_Draft], placed: Sequence[Placed]) -> Found:
         warning = _warning(number, draft, found)
         if warning:
             warnings.append(warning)
-        digest = hashlib.sha1(_normalise_line(draft.first.text.strip()).encode("utf-8")).hexdigest()[:12]
-        seen[digest] = seen.get(digest, 0) + 1
-        key = f"body-{digest}" if seen[digest] == 1 else f"body-{digest}-{seen[digest]}"
+        base = line_key(draft.first.text)
+        seen[base] = seen.get(base, 0) + 1
+        key = base if seen[base] == 1 else f"{base}-{seen[base]}"
         text = draft.full_text()
         entries.append(
             Entry(

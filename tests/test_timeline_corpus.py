@@ -1,0 +1,155 @@
+"""Real post-mortems, synced on the sandbox: tests/fixtures/postmortems/ (see its README for the cases).
+
+Every case's body becomes an incident issue opened with the label at noon UTC on the incident's date, one
+sync runs, and the wiki page's timeline is compared with the hand-checked reading in ``expected.yml``:
+
+- lines that carry a time: at least 95% shown at the minute a careful reader gives them (an ambiguous line
+  may show its literal reading), at most 2 wrong over the corpus;
+- continuation lines: in the same row as the line they continue;
+- no text lost: the words of every timed and continuation line are on the page, in their order.
+
+The figures are also what docs/timelines.md publishes (``python scripts/measure_timelines.py``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pmaction.sandbox import Sandbox
+from pmaction.text.markers import parse_row_marker
+from pmaction.timeline.sources.body import line_key
+from tests.helpers import incident_page, run_sync, scenario, timeline_rows
+
+CORPUS = Path(__file__).parent / "fixtures" / "postmortems"
+_WORD = re.compile(r"[A-Za-z0-9]+")
+# Words of a line's stamp, shown in the row's time cell instead of its text.
+_STAMPISH = frozenset({"AM", "PM", "UTC", "GMT", "PST", "PDT", "CET", "CEST", "T", "Z"})
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(html.unescape(text).replace("<br>", " "))
+
+
+def _cases() -> list[tuple[str, str, dict[str, Any], str]]:
+    cases = []
+    for folder in sorted(p for p in CORPUS.iterdir() if p.is_dir()):
+        source = yaml.safe_load((folder / "source.yml").read_text(encoding="utf-8"))
+        expected = yaml.safe_load((folder / "expected.yml").read_text(encoding="utf-8"))
+        body = (folder / "body.md").read_text(encoding="utf-8")
+        cases.append((folder.name, body, expected, str(source["incident_date"])))
+    return cases
+
+
+def _issue(number: int, body: str, day: str) -> dict[str, Any]:
+    opened = f"{day}T12:00:00Z"
+    return {
+        "number": number,
+        "title": "Incident",
+        "body": body,
+        "user": "alice",
+        "labels": ["incident"],
+        "created_at": opened,
+        "comments": [],
+        "events": [{"event": "labeled", "label": "incident", "actor": "alice", "created_at": opened}],
+    }
+
+
+def _tail(line: str) -> str:
+    """A line's last words: its stamp's words are in the row's time cell, not in its text."""
+    words = _words(line)
+    while words and (words[0].isdigit() or words[0].upper() in _STAMPISH):
+        words.pop(0)
+    return " ".join(words[-min(6, max(2, len(words) // 2)) :])
+
+
+def _shown(cell: str) -> datetime | None:
+    try:
+        return datetime.strptime(cell.strip(), "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Page:
+    keys: dict[str, int]  # an entry's key -> its row
+    words: list[str]  # each row's words
+    times: list[datetime | None]  # each row's time as shown
+
+    @classmethod
+    def of(cls, page: str) -> _Page:
+        rows = timeline_rows(page)
+        keys = {}
+        for index, row in enumerate(rows):
+            marker = parse_row_marker(row)
+            if marker is not None:
+                keys[marker.key] = index
+        return cls(keys, [" ".join(_words(row)) for row in rows], [_shown(row.split("|")[1]) for row in rows])
+
+    def row(self, line: str) -> int | None:
+        return self.keys.get(line_key(line))
+
+    def holding(self, line: str) -> int | None:
+        tail = _tail(line)
+        return next((i for i, words in enumerate(self.words) if tail and tail in words), None)
+
+
+def _wanted(record: dict[str, Any]) -> set[datetime]:
+    keys = ("time", "literal_time") if "ambiguous" in record else ("time",)
+    return {datetime.fromisoformat(str(record[k])).astimezone(UTC) for k in keys if k in record}
+
+
+@dataclass
+class _Tally:
+    timed: int = 0
+    right: int = 0
+    wrong: list[str] = field(default_factory=list)  # shown at another time
+    missing: list[str] = field(default_factory=list)  # no row, or "time unknown"
+    lost: list[str] = field(default_factory=list)  # words not on the page
+    apart: list[str] = field(default_factory=list)  # a continuation line outside its entry's row
+
+    def check(self, slug: str, lines: list[str], record: dict[str, Any], page: _Page) -> None:
+        number = int(record["line"])
+        line = lines[number - 1]
+        where = f"{slug} line {number}"
+        if "time" in record:
+            self.timed += 1
+            row = page.row(line)
+            shown = page.times[row] if row is not None else None
+            if shown in _wanted(record):
+                self.right += 1
+            elif shown is None:
+                self.missing.append(where)
+            else:
+                self.wrong.append(f"{where}: shown {shown:%Y-%m-%d %H:%M}, expected {record['time']}")
+        kept = any(k in record for k in ("time", "continues", "no_time", "date_only"))
+        if kept and _tail(line) and page.holding(line) is None:  # a fence line has no words to lose
+            self.lost.append(where)
+        if "continues" in record:
+            parent = lines[int(record["continues"]) - 1]
+            row = page.row(parent)
+            row = row if row is not None else page.holding(parent)
+            if row is not None and _tail(line) not in page.words[row]:
+                self.apart.append(where)
+
+
+def test_real_post_mortems_synced_on_the_sandbox_keep_their_times_and_their_words(sandbox: Any) -> None:
+    cases = _cases()
+    issues = [_issue(100 + n, body, day) for n, (_, body, _, day) in enumerate(cases)]
+    sb: Sandbox = sandbox(scenario(issues=issues))
+    tally = _Tally()
+    for n, (slug, body, expected, _) in enumerate(cases):
+        run_sync(sb, 100 + n)
+        page = _Page.of(incident_page(sb, 100 + n)[1])
+        lines = body.split("\n")
+        for record in expected.get("timeline") or []:
+            tally.check(slug, lines, record, page)
+    assert tally.timed >= 200
+    assert tally.right / tally.timed >= 0.95 and len(tally.wrong) <= 2, (tally.wrong, tally.missing)
+    assert (tally.lost, tally.apart) == ([], [])
