@@ -2,8 +2,8 @@
 
 Each case is an issue body (``body.md``) and the rows a careful reader gives it (``expected.yml``: the
 incident's date, an optional ``date_order``, every row's time in UTC and text, the body lines that get a
-warning). The cases are small on purpose: one rule each (a day sub-heading, a zone in a table's header cell,
-a list in reverse order ...); the real write-ups that show the rules together are in tests/fixtures/postmortems/.
+warning). The cases are small on purpose: one rule each (a day sub-heading, a zone in a table's header
+cell, a list in reverse order ...); real write-ups showing the rules together are in fixtures/postmortems/.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_every_case_holds_at_least_one_row_and_names_real_times() -> None:
 
 
 def test_a_warning_quotes_the_line_and_names_its_number_in_the_body() -> None:
-    body, expected = _load("context-lines-no-warning")
+    body, _ = _load("context-lines-no-warning")
     _, warnings = body_entries(body, tz=UTC, default_date=date(2026, 3, 1))
     assert warnings == [
         'Line 8 of the issue body has no time pmaction can read: "- somewhere around then the cache warmed '
