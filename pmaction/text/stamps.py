@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
+from typing import Literal
 
-from pmaction.text.times import zone_at
+from pmaction.text.zones import zone_at
 
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
@@ -56,7 +57,7 @@ _AMPM = r"(?:[ \t]?(?P<ap>[ap]\.?m\.?)(?![a-z]))"
 _CLOCKS = tuple(
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
-        rf"(?P<h>\d{{1,2}}):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d)(?:[.,]\d+)?)?{_AMPM}?",
+        rf"(?P<h>\d{{1,2}}):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d)(?:[.,](?P<f>\d{{1,6}})\d*)?)?{_AMPM}?",
         # 10.42, with a two-digit hour ("1.10 release" is no time) or am/pm
         rf"(?P<h>\d{{2}})\.(?P<mi>[0-5]\d)(?![.\d]){_AMPM}?",
         rf"(?P<h>\d{{1,2}})\.(?P<mi>[0-5]\d){_AMPM}",
@@ -78,6 +79,10 @@ _PROSE = re.compile(
     re.IGNORECASE,
 )
 _BOUNDARY = re.compile(r"$|[^\w]|_")
+_ZULU = re.compile(r"Z(?![A-Za-z0-9])")  # "10:15Z": the zone written onto the time
+# What sets the words off from the stamp before them: closing marks, then one separator.
+_SEPARATOR = re.compile(r"^[ \t]*(?:(?:\*\*|__|[*_\])`])[ \t]*)*(?:[-–—:|,.][ \t]*)?(?:(?:\*\*|__)[ \t]*)?")
+_CLOSERS = {"**": "**", "__": "__", "*": "*", "_": "_", "[": "]", "(": ")", "`": "`"}
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class Stamp:
     start: int  # where the stamp's text begins (after any opener or prose word)
     end: int  # where it ends (zone, range and closing marks included)
     date: DateParts | None
-    clock: tuple[int, int, int] | None  # 24-hour time written, or None for a date alone
+    clock: tuple[int, int, int, int] | None  # 24-hour time written (h, m, s, µs), or None for a date alone
     zone: tzinfo | None
     prose: bool  # started by a prose word: the sentence is the entry's text, whole
     opener: str  # the Markdown or bracket the stamp was set off with ("**", "[", "")
@@ -129,20 +134,21 @@ def _date_parts(kind: str, match: re.Match[str]) -> DateParts | None:
     return DateParts(year, ((month, int(groups["d"])),), kind)
 
 
-def _clock_at(text: str, pos: int) -> tuple[tuple[int, int, int], int] | None:
+def _clock_at(text: str, pos: int) -> tuple[tuple[int, int, int, int], int] | None:
     for pattern in _CLOCKS:
         match = pattern.match(text, pos)
-        if match is None or _BOUNDARY.match(text, match.end()) is None:
+        if match is None or _BOUNDARY.match(text, match.end()) is None and not _ZULU.match(text, match.end()):
             continue
         hour, minute = int(match["h"]), int(match["mi"]) if "mi" in match.groupdict() and match["mi"] else 0
         second = int(match["s"]) if match.groupdict().get("s") else 0
+        micro = int(match["f"].ljust(6, "0")) if match.groupdict().get("f") else 0
         if match["ap"]:
             if not 1 <= hour <= 12:
                 continue
             hour = hour % 12 + (12 if match["ap"][0].lower() == "p" else 0)
         if hour > 24 or (hour == 24 and minute):
             continue
-        return (hour % 24, minute, second), match.end()
+        return (hour % 24, minute, second, micro), match.end()
     return None
 
 
@@ -175,7 +181,7 @@ def _range_end(text: str, pos: int) -> tuple[int, bool]:
 
 def _stamp_at(
     text: str, pos: int
-) -> tuple[DateParts | None, tuple[int, int, int] | None, tzinfo | None, int] | None:
+) -> tuple[DateParts | None, tuple[int, int, int, int] | None, tzinfo | None, int] | None:
     """Date and/or time starting exactly at ``pos``."""
     found_date = _date_at(text, pos)
     if found_date is not None:
@@ -200,6 +206,18 @@ def _stamp_at(
         more, used = zone_at(text[later[1] :])
         return later[0], clock[0], zone or more, later[1] + used
     return None, clock[0], zone, after
+
+
+def words_after(text: str, stamp: Stamp) -> tuple[str, str]:
+    """The words after a line's stamp, and the closer still to strip where its entry ends ("**02:06: the
+    disk is full**" closes its bold after the words). A sentence that starts with a time stays whole."""
+    if stamp.prose:
+        return text.strip(), ""
+    rest = text[stamp.end :]
+    closer = _CLOSERS.get(stamp.opener, "")
+    if closer and rest.lstrip().startswith(closer):
+        closer = ""
+    return rest[_SEPARATOR.match(rest).end() :].strip(), closer  # type: ignore[union-attr]
 
 
 def _quiet_stamp(text: str, pos: int) -> bool:
@@ -243,3 +261,109 @@ def find_date(text: str) -> DateParts | None:
         if found is not None and found[0].kind != "short":
             return found[0]
     return None
+
+
+# How a date written "01-03-2026" reads when the write-up does not show it: day or month first.
+DateOrder = Literal["auto", "day-first", "month-first"]
+# The moments an incident's times may name (UTC): anything else is a typo that would overflow later.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)  # exclusive
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What holds at a line: the zone, the date and the year stated above it, and the list's order."""
+
+    zone: tzinfo
+    day: date | None = None
+    year: int | None = None
+    reverse: bool = False
+    order: DateOrder = "auto"  # how "01-03-2026" reads: stated by the team, or learnt from the write-up
+
+
+def valid_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+# --- a stamp in its context: the moment it names ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A stamp read in its context: the moment (UTC), whether only a date was given, a warning."""
+
+    when: datetime | None
+    date_only: bool = False
+    warning: str | None = None
+    day: date | None = None  # the local date it lies on (the running date of the lines below)
+
+
+def _year_for(month: int, day: int, near: date | None, stated: int | None) -> int | None:
+    """The year of a date written without one: a stated year, else the one that puts it nearest ``near``."""
+    if stated is not None:
+        return stated
+    if near is None:
+        return None
+    options = [y for y in (near.year - 1, near.year, near.year + 1) if valid_date(y, month, day)]
+    return min(options, key=lambda y: abs((date(y, month, day) - near).days)) if options else None
+
+
+def _pick(parts: DateParts, reading: Reading, near: date | None) -> tuple[date | None, str | None]:
+    """The date ``parts`` denote; a warning when a day-or-month-first date is still ambiguous."""
+    dates = []
+    for month, day in parts.candidates:
+        year = parts.year if parts.year is not None else _year_for(month, day, near, reading.year)
+        found = valid_date(year, month, day) if year is not None else None
+        if found is not None:
+            dates.append(found)
+    if len(dates) <= 1:
+        return (dates[0] if dates else None), None
+    day_first, month_first = dates[0], dates[1]  # _date_parts lists day first for "numeric"
+    if parts.kind == "short":
+        day_first, month_first = month_first, day_first
+    if reading.order == "day-first":
+        return day_first, None
+    if reading.order == "month-first":
+        return month_first, None
+    if near is not None:
+        gaps = sorted((abs((d - near).days), d) for d in dates)
+        if gaps[0][0] <= 45 < gaps[1][0]:
+            return gaps[0][1], None
+    chosen = month_first if parts.kind == "short" else day_first
+    other = month_first if chosen == day_first else day_first
+    return chosen, (
+        f"reads as {chosen:%d %B %Y} but could be {other:%d %B %Y}: set date_order: day-first or "
+        "month-first in .github/postmortem.yml"
+    )
+
+
+def place(stamp: Stamp, reading: Reading, default_day: date | None) -> Placed:
+    """The moment a stamp names at a line where ``reading`` holds (``default_day`` when no date is stated)."""
+    zone = stamp.zone or reading.zone
+    near = reading.day or default_day
+    warning = None
+    if stamp.date is not None:
+        day, warning = _pick(stamp.date, reading, near)
+        if day is None:
+            return Placed(None, warning="its date does not exist")
+    else:
+        day = near
+        if day is None:
+            return Placed(None, warning="no date is stated for it")
+    clock = time(*stamp.clock) if stamp.clock is not None else time(0, 0)
+    when = moment(day, clock, zone)
+    if when is None:
+        return Placed(None, warning="it lies outside the years 1970 to 2999")
+    return Placed(when, date_only=stamp.clock is None, warning=warning, day=day)
+
+
+def moment(day: date, clock: time, zone: tzinfo) -> datetime | None:
+    """``day`` at ``clock`` in ``zone``, in UTC; None outside the moments an incident may name."""
+    try:
+        utc = datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return utc if EARLIEST <= utc < LATEST else None

@@ -12,13 +12,12 @@ Pure functions; the body source (timeline/sources/body.py) walks the lines and k
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pmaction.text.stamps import DateParts, Stamp, find_date
-from pmaction.text.times import ABBREVIATIONS, EARLIEST, LATEST
-from pmaction.timeline.model import DateOrder
+from pmaction.text.stamps import Placed, Reading, Stamp, find_date, moment, valid_date
+from pmaction.text.zones import ABBREVIATIONS
 
 # A statement's zone names the region's clock: its daylight-saving rules follow the date.
 _REGIONS: dict[str, str] = {
@@ -49,17 +48,6 @@ _REVERSE = re.compile(
 _YEAR_ONLY = re.compile(r"\((?:19|20)\d{2}\)")
 # A backwards step this large between two lines in order is the next day ("23:55", then "07:00").
 ROLLOVER = timedelta(hours=6)
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What holds at a line: the zone, the date and the year stated above it, and the list's order."""
-
-    zone: tzinfo
-    day: date | None = None
-    year: int | None = None
-    reverse: bool = False
-    order: DateOrder = "auto"  # how "01-03-2026" reads: stated by the team, or learnt from the write-up
 
 
 def zone_token(token: str) -> tzinfo | None:
@@ -129,95 +117,7 @@ def date_statement(text: str) -> date | None:
     if parts is None or parts.year is None or len(parts.candidates) != 1:
         return None
     month, day = parts.candidates[0]
-    return _valid(parts.year, month, day)
-
-
-def _valid(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-# --- a stamp in its context ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Placed:
-    """A stamp read in its context: the moment (UTC), whether only a date was given, a warning."""
-
-    when: datetime | None
-    date_only: bool = False
-    warning: str | None = None
-    day: date | None = None  # the local date it lies on (the running date of the lines below)
-
-
-def _year_for(month: int, day: int, near: date | None, stated: int | None) -> int | None:
-    """The year of a date written without one: a stated year, else the one that puts it nearest ``near``."""
-    if stated is not None:
-        return stated
-    if near is None:
-        return None
-    options = [y for y in (near.year - 1, near.year, near.year + 1) if _valid(y, month, day)]
-    return min(options, key=lambda y: abs((date(y, month, day) - near).days)) if options else None
-
-
-def _pick(parts: DateParts, reading: Reading, near: date | None) -> tuple[date | None, str | None]:
-    """The date ``parts`` denote; a warning when a day-or-month-first date is still ambiguous."""
-    dates = []
-    for month, day in parts.candidates:
-        year = parts.year if parts.year is not None else _year_for(month, day, near, reading.year)
-        found = _valid(year, month, day) if year is not None else None
-        if found is not None:
-            dates.append(found)
-    if len(dates) <= 1:
-        return (dates[0] if dates else None), None
-    day_first, month_first = dates[0], dates[1]  # _date_parts lists day first for "numeric"
-    if parts.kind == "short":
-        day_first, month_first = month_first, day_first
-    if reading.order == "day-first":
-        return day_first, None
-    if reading.order == "month-first":
-        return month_first, None
-    if near is not None:
-        gaps = sorted((abs((d - near).days), d) for d in dates)
-        if gaps[0][0] <= 45 < gaps[1][0]:
-            return gaps[0][1], None
-    chosen = month_first if parts.kind == "short" else day_first
-    other = month_first if chosen == day_first else day_first
-    return chosen, (
-        f"reads as {chosen:%d %B %Y} but could be {other:%d %B %Y}: set date_order: day-first or "
-        "month-first in .github/postmortem.yml"
-    )
-
-
-def place(stamp: Stamp, reading: Reading, default_day: date | None) -> Placed:
-    """The moment a stamp names at a line where ``reading`` holds (``default_day`` when no date is stated)."""
-    zone = stamp.zone or reading.zone
-    near = reading.day or default_day
-    warning = None
-    if stamp.date is not None:
-        day, warning = _pick(stamp.date, reading, near)
-        if day is None:
-            return Placed(None, warning="its date does not exist")
-    else:
-        day = near
-        if day is None:
-            return Placed(None, warning="no date is stated for it")
-    clock = time(*stamp.clock) if stamp.clock is not None else time(0, 0)
-    when = moment(day, clock, zone)
-    if when is None:
-        return Placed(None, warning="it lies outside the years 1970 to 2999")
-    return Placed(when, date_only=stamp.clock is None, warning=warning, day=day)
-
-
-def moment(day: date, clock: time, zone: tzinfo) -> datetime | None:
-    """``day`` at ``clock`` in ``zone``, in UTC; None outside the moments an incident may name."""
-    try:
-        utc = datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-    return utc if EARLIEST <= utc < LATEST else None
+    return valid_date(parts.year, month, day)
 
 
 def roll(placed: Placed, stamp: Stamp, reading: Reading, previous: datetime | None) -> Placed:

@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Literal, Protocol
+from typing import Protocol
 
 from pmaction.incident.model import Incident
-
-# How a date written "01-03-2026" reads when the write-up does not show it: day or month first.
-DateOrder = Literal["auto", "day-first", "month-first"]
+from pmaction.text.stamps import DateOrder
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,9 @@ from datetime import date, datetime, time, tzinfo
 from pmaction.incident.issueform import NO_RESPONSE, scan_body
 from pmaction.incident.model import Incident
 from pmaction.text.markdown import BLOCK_KINDS, Kind, Line
-from pmaction.text.stamps import Stamp, find_date, read_stamp
+from pmaction.text.stamps import Placed, Reading, Stamp, find_date, moment, place, read_stamp, words_after
 from pmaction.timeline.context import (
-    Placed,
-    Reading,
     date_statement,
-    moment,
-    place,
     reverse_statement,
     roll,
     zone_statement,
@@ -38,8 +34,6 @@ from pmaction.timeline.tags import TIME_HINT, find_tags, quote
 # Frozen: a body entry's key is a hash of its line without this prefix, and keys are written on wiki pages.
 # Reading the line follows the scanner's list-item rule; the key must never move with it.
 _KEY_BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-_SEPARATOR = re.compile(r"^[ \t]*(?:(?:\*\*|__|[*_\])`])[ \t]*)*(?:[-–—:|,.][ \t]*)?(?:(?:\*\*|__)[ \t]*)?")
-_CLOSERS = {"**": "**", "__": "__", "*": "*", "_": "_", "[": "]", "(": ")", "`": "`"}
 _IMAGE = re.compile(r"^[ \t]*!\[")
 # A link reference definition ("[ashleygwilliams]: https://...") shows nothing: it is no one's observation.
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
@@ -93,17 +87,6 @@ def _line_text(line: Line) -> str:
     return line.item.text if line.item is not None else line.text.strip()
 
 
-def _after_stamp(text: str, stamp: Stamp) -> tuple[str, str]:
-    """The entry's words after its stamp, and the closer still to strip at the entry's end."""
-    if stamp.prose:
-        return text.strip(), ""
-    rest = text[stamp.end :]
-    closer = _CLOSERS.get(stamp.opener, "")
-    if closer and rest.lstrip().startswith(closer):
-        closer = ""
-    return rest[_SEPARATOR.match(rest).end() :].strip(), closer  # type: ignore[union-attr]
-
-
 def _is_context_only(text: str, stamp: Stamp | None) -> bool:
     """A line that only sets a date or a zone: "2019-01-22", "2015-10-21 _(all times UTC)_", "All times
     in PST". It is no one's observation: no row, no warning."""
@@ -127,7 +110,7 @@ class _Walk:
 
 
 def _start(walk: _Walk, line: Line, kind: str, column: int, text: str, stamp: Stamp | None) -> None:
-    words, closer = _after_stamp(text, stamp) if stamp is not None else (text.strip(), "")
+    words, closer = words_after(text, stamp) if stamp is not None else (text.strip(), "")
     if stamp is not None and stamp.date is not None and stamp.clock is None:
         words, closer = _date_words(text, stamp), ""
     draft = _Draft(line, kind, column, stamp, words, walk.reading, closer)
@@ -138,8 +121,7 @@ def _start(walk: _Walk, line: Line, kind: str, column: int, text: str, stamp: St
 
 
 def _date_words(text: str, stamp: Stamp) -> str:
-    rest = text[stamp.end :]
-    return rest[_SEPARATOR.match(rest).end() :].strip()  # type: ignore[union-attr]
+    return words_after(text, replace(stamp, prose=False, opener=""))[0]
 
 
 def _set_day(walk: _Walk, day: date | None) -> None:

@@ -1,0 +1,124 @@
+"""Time zones as people write them after a time: ``Z``, ``+01:00``, ``UTC+2``, ``Europe/Berlin``, ``CET``.
+
+Specific abbreviations are fixed offsets (EST is always UTC-5); generic ones (ET, CT, MT, PT) follow the
+daylight-saving rules of the date. CET/CEST are fixed: write Europe/Berlin to follow DST. A zone a timeline
+*states* for its lines ("All times PST") is read as the region's clock instead (timeline/context.py).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def _fixed(hours: float) -> timezone:
+    return timezone(timedelta(hours=hours))
+
+
+# Abbreviations we accept. Generic North-American names map to a region so DST follows the date;
+# the rest are the fixed offsets they denote. IST means India (the most common reading on on-call teams).
+ABBREVIATIONS: dict[str, tzinfo] = {
+    "UTC": UTC,
+    "Z": UTC,
+    "GMT": UTC,
+    "ET": ZoneInfo("America/New_York"),
+    "EST": _fixed(-5),
+    "EDT": _fixed(-4),
+    "CT": ZoneInfo("America/Chicago"),
+    "CST": _fixed(-6),
+    "CDT": _fixed(-5),
+    "MT": ZoneInfo("America/Denver"),
+    "MST": _fixed(-7),
+    "MDT": _fixed(-6),
+    "PT": ZoneInfo("America/Los_Angeles"),
+    "PST": _fixed(-8),
+    "PDT": _fixed(-7),
+    "CET": _fixed(1),
+    "CEST": _fixed(2),
+    "BST": _fixed(1),
+    "IST": _fixed(5.5),
+    "JST": _fixed(9),
+    "AEST": _fixed(10),
+    "AEDT": _fixed(11),
+    # Not asked for, but common on distributed teams; unknown words stay text, so listing them matters.
+    "WET": _fixed(0),
+    "WEST": _fixed(1),
+    "EET": _fixed(2),
+    "EEST": _fixed(3),
+    "MSK": _fixed(3),
+    "SGT": _fixed(8),
+    "HKT": _fixed(8),
+    "KST": _fixed(9),
+    "AWST": _fixed(8),
+    "ACST": _fixed(9.5),
+    "NZST": _fixed(12),
+    "NZDT": _fixed(13),
+    "HST": _fixed(-10),
+    "AKST": _fixed(-9),
+    "AKDT": _fixed(-8),
+}
+# Abbreviations written in lower case are accepted only for these: "10:15 et al" must stay text.
+_LOWERCASE_OK = frozenset({"UTC", "GMT"})
+
+# A zone right after the time: Z, an offset, UTC+1, an IANA name or a word of letters (checked in code).
+_ZONE = re.compile(
+    r"""
+    (?P<sp>[ ]*)
+    (?:
+        (?P<offset>[+-]\d{2}(?::?\d{2})?)
+      | (?P<utcoff>(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?)
+      | (?P<iana>[A-Za-z][A-Za-z_-]*(?:/[A-Za-z0-9_+-]+)+)
+      | \(?(?P<word>[A-Za-z]{1,5})\)?
+    )
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+# What may follow a time (or its zone): the end, a space, or a separator.
+_BOUNDARY = re.compile(r"$|[\s|,;:)\]*_`–—-]")
+
+
+class Unreadable(ValueError):
+    """A time-looking prefix that cannot be turned into a moment (bad zone, 25:00, no date)."""
+
+
+def _offset_zone(text: str) -> tzinfo:
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours = int(digits[:-2]) if len(digits) > 2 else int(digits)
+    minutes = int(digits[-2:]) if len(digits) > 2 else 0
+    if hours > 14 or minutes > 59:
+        raise Unreadable(text)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _zone_at(text: str) -> tuple[tzinfo | None, int]:
+    """The zone at the start of ``text`` (after optional spaces) and how many characters it used.
+
+    (None, 0) means "no zone here" (the rest is text); Unreadable means it looks like a zone we can't read.
+    """
+    match = _ZONE.match(text)
+    if match is None or _BOUNDARY.match(text, match.end()) is None:
+        return None, 0
+    end = match.end()
+    if match["offset"]:
+        return _offset_zone(match["offset"]), end
+    if match["utcoff"]:
+        off = match["utcoff"][3:]
+        return _offset_zone(off if len(off) > 3 else f"{off[0]}{int(off[1:]):02d}"), end
+    if match["iana"]:
+        try:
+            return ZoneInfo(match["iana"]), end
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise Unreadable(match["iana"]) from exc
+    word = match["word"]
+    upper = word.upper()
+    if upper in ABBREVIATIONS and (word == upper or upper in _LOWERCASE_OK):
+        return ABBREVIATIONS[upper], end
+    return None, 0
+
+
+def zone_at(text: str) -> tuple[tzinfo | None, int]:
+    """The zone written at the start of ``text`` (after spaces) and its length; (None, 0) for none.
+    Raises ValueError for a zone-looking word that names no zone we know (``Europe/Berlinn``)."""
+    return _zone_at(text)
