@@ -28,6 +28,7 @@ from pmaction.meetings.facilitator import find_facilitator
 from pmaction.report.charts import key_moments, moments_strip
 from pmaction.review.dates import with_meetings
 from pmaction.run.session import Session
+from pmaction.text.times import format_time
 from pmaction.wiki.render import PRIME_DIRECTIVE_SOURCE, PageContext
 
 MAX_PEOPLE = 10  # invitees looked up on GitHub (one request each); more are named in the description
@@ -134,7 +135,10 @@ def calendar_links(
         wiki_file_url(session.ctx.server_url, state.full_name, ics_name(page_name)),
     )
     names = {"postmortem": "post-mortem", "review": "review"}
-    google = [(f"Google Calendar: {names[m.kind]}", google_link(m, plan.people, tz)) for m in meetings]
+    google = [
+        (f"Google Calendar: {names[m.kind]} {format_time(m.start, tz)}", google_link(m, plan.people, tz))
+        for m in meetings
+    ]
     return (ics, *google)
 
 

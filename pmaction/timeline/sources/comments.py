@@ -46,6 +46,14 @@ def _commands(body: str, command: re.Pattern[str] = _COMMAND) -> list[str]:
     return found
 
 
+_BOOKKEEPING = _command_line("facilitator")
+
+
+def _only_bookkeeping(body: str) -> bool:
+    lines = [line for line in scan_body(body).lines if line.text.strip()]
+    return bool(lines) and all(not line.fenced and _BOOKKEEPING.match(line.text) for line in lines)
+
+
 def slash_commands(
     comments: Sequence[Comment], name: str, *, bot_logins: frozenset[str] = DEFAULT_BOT_LOGINS
 ) -> list[tuple[Comment, str]]:
@@ -113,6 +121,8 @@ def comment_entries(
             continue
         if trusted_only and comment.association.upper() not in TRUSTED_ASSOCIATIONS:
             continue
+        if _only_bookkeeping(comment.body):
+            continue  # "/facilitator @bob" names who runs the meeting; it is no observation
         commands = _commands(comment.body)
         if not commands:
             text = comment.body.strip()
