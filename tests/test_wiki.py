@@ -23,6 +23,7 @@ from pmaction.wiki.git import (
     unified_diff,
     update_wiki,
     wiki_disabled_outcome,
+    wiki_head,
     wiki_remote,
 )
 
@@ -107,7 +108,8 @@ def test_a_second_run_with_nothing_new_makes_no_commit_and_no_push(sb: Sandbox) 
     commits = len(sb.repo_state()["wiki"]["commits"])
     sb.clear_requests()
     again = write(sb, {PAGE: "# DB outage\n"})
-    assert again == WikiOutcome("unchanged", "The wiki of octo-org/octo-repo is already up to date.")
+    head = sb.repo_state()["wiki"]["commits"][0]["sha"]  # newest first
+    assert again == WikiOutcome("unchanged", "The wiki of octo-org/octo-repo is already up to date.", head)
     assert len(sb.repo_state()["wiki"]["commits"]) == commits
     assert "git:receive-pack" not in git_routes(sb)
 
@@ -292,3 +294,15 @@ def test_a_wiki_repo_without_master_gets_its_first_commit(sb: Sandbox) -> None:
     outcome = write(sb, {"Home.md": "Hello\n"})
     assert outcome.status == "pushed", outcome.message
     assert sb.wiki_files() == {"Home.md": "Hello\n"}
+
+
+def test_the_wiki_head_is_told_from_the_ref_advertisement_alone(sandbox: Any) -> None:
+    sb = sandbox(SCENARIO)
+    pushed = write(sb, {PAGE: "# DB outage\n"})
+    sb.clear_requests()
+    head = wiki_head(wiki_remote(sb.server_url, sb.repo), TOKEN)
+    assert head == pushed.commit == sb.repo_state()["wiki"]["commits"][0]["sha"]
+    assert git_routes(sb) == ["git:info-refs", "git:upload-pack"]  # ls-refs: nothing fetched
+
+    missing = sandbox({**SCENARIO, "wiki_pages": {}, "wiki": "missing"})
+    assert wiki_head(wiki_remote(missing.server_url, missing.repo), TOKEN) is None

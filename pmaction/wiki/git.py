@@ -10,9 +10,7 @@ first is retried on a fresh clone with ``edit`` applied again; nothing is ever f
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import difflib
 import os
 import re
 import shutil
@@ -27,6 +25,7 @@ from typing import Literal
 
 from pmaction.wiki import git_limits
 from pmaction.wiki.git_limits import RateLimited, limit_message, trace_environment, traced_limit
+from pmaction.wiki.git_text import _basic, page_name_problem, scrub, unified_diff
 
 BRANCH = "master"
 MAX_WAIT = 60.0  # max_wait_seconds' default: the longest rate-limit wait when the caller names none
@@ -89,63 +88,6 @@ def full_name_of(remote: str) -> str:
     """``https://github.com/octo-org/octo-repo.wiki.git`` -> ``octo-org/octo-repo``."""
     path = remote.rstrip("/").removesuffix(".wiki.git").removesuffix(".git")
     return "/".join(path.split("/")[-2:])
-
-
-# ---------------------------------------------------------------------------- pure helpers
-
-
-def page_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be written as a wiki page file, or None. GitHub flattens folders, so only
-    top-level files are written."""
-    if not name or "/" in name or "\\" in name:
-        return f"{name!r} is not a top-level wiki file name"
-    if name.startswith(".") or name in (".", ".."):
-        return f"{name!r} is a hidden file, not a wiki page"
-    if "\0" in name or "\n" in name:
-        return f"{name!r} holds a control character"
-    return None
-
-
-def unified_diff(before: Mapping[str, str], changes: Mapping[str, str]) -> str:
-    """A ``git diff``-like unified diff of ``changes`` against ``before`` (new pages from /dev/null)."""
-    out: list[str] = []
-    for name in sorted(changes):
-        old = before.get(name)
-        old_lines = _lines(old) if old is not None else []
-        lines = difflib.unified_diff(
-            old_lines,
-            _lines(changes[name]),
-            fromfile=f"a/{name}" if old is not None else "/dev/null",
-            tofile=f"b/{name}",
-        )
-        out.extend(lines)
-    return "".join(out)
-
-
-def _lines(text: str) -> list[str]:
-    # Split on "\n" only, as git does (str.splitlines would also break at form feeds and U+2028).
-    parts = text.split("\n")
-    lines = [part + "\n" for part in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1] + "\n\\ No newline at end of file\n")
-    return lines
-
-
-def scrub(text: str, token: str) -> str:
-    """``text`` without the token in any form git could print it (raw, user:token, base64 header)."""
-    if not token:
-        return text
-    for secret in sorted(_secret_forms(token), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
-
-
-def _secret_forms(token: str) -> set[str]:
-    return {token, f"x-access-token:{token}", _basic(token)}
-
-
-def _basic(token: str) -> str:
-    return base64.b64encode(f"x-access-token:{token}".encode()).decode()
 
 
 def classify_git_failure(stderr: str, full_name: str) -> Exception:
@@ -344,6 +286,25 @@ def read_wiki(
         shutil.rmtree(work, ignore_errors=True)
 
 
+def wiki_head(
+    remote: str, token: str, *, git_timeout: float = 60, env: Mapping[str, str] | None = None
+) -> str | None:
+    """The commit master points at, from the ref advertisement alone (``git ls-remote``: two requests in
+    protocol v2, nothing fetched); None when it cannot be told (no master yet, or any failure: the caller
+    then reads the wiki as usual and reports what that finds)."""
+    work = Path(tempfile.mkdtemp(prefix="pmaction-wiki-"))
+    git = _Git(work, token, dict(os.environ if env is None else env), git_timeout, full_name_of(remote))
+    try:
+        git("init", "-q", f"--initial-branch={BRANCH}")  # only for the trace file's folder
+        out = git("ls-remote", remote, f"refs/heads/{BRANCH}", network=True)
+    except (WikiError, RateLimited, _Rejected, _Transient):
+        return None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    sha = out.split("\t", 1)[0].strip()
+    return sha if re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", sha) else None
+
+
 def _last_authors(log: str) -> dict[str, str]:
     """file -> author e-mail of the newest commit naming it, from ``git log --name-only`` (newest first)."""
     found: dict[str, str] = {}
@@ -359,7 +320,7 @@ def _attempt(
     remote: str, edit: Edit, git: _Git, message: str, dry_run: bool, prepare: Prepare | None
 ) -> WikiOutcome:
     """One clone-edit-commit-push round (``prepare`` first, when this is the first round)."""
-    _checkout(git, remote)
+    head = git("rev-parse", "HEAD").strip() if _checkout(git, remote) else None
     before = _read_files(git.work)
     if prepare is not None:
         prepare(dict(before))
@@ -371,8 +332,8 @@ def _attempt(
             return WikiOutcome("failed", f"Refusing to write the wiki of {git.full_name}: {problem}.")
     names = tuple(sorted(changes))
     diff = scrub(unified_diff(before, changes), git.token)
-    if not changes:
-        return WikiOutcome("unchanged", f"The wiki of {git.full_name} is already up to date.")
+    if not changes:  # the commit the wiki is at: the sync records it, and its next run compares
+        return WikiOutcome("unchanged", f"The wiki of {git.full_name} is already up to date.", head)
     if dry_run:
         return WikiOutcome(
             "dry_run",
@@ -385,7 +346,7 @@ def _attempt(
         (git.work / name).write_text(text, encoding="utf-8", newline="")
     git("add", "--", *names)
     if not git("status", "--porcelain", "--", *names).strip():
-        return WikiOutcome("unchanged", f"The wiki of {git.full_name} is already up to date.")
+        return WikiOutcome("unchanged", f"The wiki of {git.full_name} is already up to date.", head)
     git("commit", "-q", "--no-verify", "-m", _commit_message(message))
     sha = git("rev-parse", "HEAD").strip()
     done = WikiOutcome(

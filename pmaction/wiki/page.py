@@ -50,7 +50,7 @@ from pmaction.wiki.render import (
     render_template,
     variables,
 )
-from pmaction.wiki.rows import merge_rows
+from pmaction.wiki.rows import merge_rows, remembered_rows
 
 # Blocks every page has; a team template that lacks one gets the default's.
 REQUIRED_BLOCKS = ("facts", "issue-items", "review")
@@ -60,8 +60,9 @@ def render_page(
     ctx: PageContext, template_text: str | None = None, template_name: str = DEFAULT_TEMPLATE_NAME
 ) -> str:
     """A new page for the incident (a team template lacking our blocks gets the default ones appended)."""
-    rendered = _render(ctx, template_text, template_name)
-    return _merge(rendered, ctx, template_text, template_name)
+    with remembered_rows():
+        rendered = _render(ctx, template_text, template_name)
+        return _merge(rendered, ctx, template_text, template_name)
 
 
 def refresh_page(
@@ -72,7 +73,8 @@ def refresh_page(
 ) -> str:
     """``existing`` with its generated blocks and generated timeline rows brought up to date; nothing a
     person wrote changes. Identical inputs give identical output."""
-    return _merge(existing, ctx, template_text, template_name)
+    with remembered_rows():
+        return _merge(existing, ctx, template_text, template_name)
 
 
 def _render(ctx: PageContext, template_text: str | None, template_name: str) -> str:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
+from datetime import tzinfo
 
 from pmaction.text import markers
 from pmaction.text.markdown import strip_cr
 from pmaction.text.times import parse_time
+from pmaction.timeline.model import Entry
 from pmaction.wiki.layout import (
     first_cell,
 )
@@ -22,8 +24,32 @@ _NEVER = float("inf")
 
 
 # A page render and merge each rebuild the rows several times (template, blocks, table); rows are a pure
-# function of their entry, so remembering them keeps a 5,000-entry refresh linear and fast.
-_row = functools.lru_cache(maxsize=20_000)(render_row)
+# function of their entry, so each is rendered once per render or merge (``remembered_rows``). Nothing is kept
+# past it: a bounded cache shared across calls thrashed once a page outgrew it (a cliff at 20,000 rows).
+_memo: dict[tuple[Entry, tzinfo, str], str] | None = None
+
+
+@contextlib.contextmanager
+def remembered_rows() -> Iterator[None]:
+    """Within this block every row is rendered once; the memory follows the page and is freed after it."""
+    global _memo
+    outer = _memo
+    if outer is None:
+        _memo = {}
+    try:
+        yield
+    finally:
+        _memo = outer
+
+
+def _row(entry: Entry, tz: tzinfo, url: str) -> str:
+    if _memo is None:
+        return render_row(entry, tz, url)
+    key = (entry, tz, url)
+    found = _memo.get(key)
+    if found is None:
+        found = _memo[key] = render_row(entry, tz, url)
+    return found
 
 
 def merge_rows(existing: Sequence[str], ctx: PageContext, cr: str = "") -> list[str]:
