@@ -254,15 +254,15 @@ def _decide_section(
 
 
 def _verdict(candidate: _Candidate, read: f.Fields, section: Section, boxed: bool) -> str | None:
-    """None when the item is agreed, else why not. A task box is a decision; beside boxed items a plain one
-    is a proposal (pmaction's first rule, kept for teams that wrote that way); without boxes, an owner, an
+    """None when the item is agreed, else why not. A task box is a decision; beside boxed items a plain bullet
+    is a proposal (pmaction's first rule, kept for teams that wrote that way); otherwise an owner, an
     issue link or a TODO/DONE status is evidence of a decision; without evidence, a proposal's wording
     ("Consider ...") or a heading that is not only for agreed work ("Next steps") keeps it out."""
     if section.kind == "proposals":
         return "proposal"
     if candidate.kind == "task":
         return None
-    if boxed:
+    if boxed and candidate.kind == "bullet":
         return "beside-tasks"
     if read.owners or read.ref is not None or read.tracked or read.status:
         return None
