@@ -137,7 +137,9 @@ def _date_parts(kind: str, match: re.Match[str]) -> DateParts | None:
 def _clock_at(text: str, pos: int) -> tuple[tuple[int, int, int, int], int] | None:
     for pattern in _CLOCKS:
         match = pattern.match(text, pos)
-        if match is None or _BOUNDARY.match(text, match.end()) is None and not _ZULU.match(text, match.end()):
+        if match is None:
+            continue
+        if _BOUNDARY.match(text, match.end()) is None and not _ZULU.match(text, match.end()):
             continue
         hour, minute = int(match["h"]), int(match["mi"]) if "mi" in match.groupdict() and match["mi"] else 0
         second = int(match["s"]) if match.groupdict().get("s") else 0
@@ -249,6 +251,25 @@ def read_stamp(text: str) -> Stamp | None:
     if _BOUNDARY.match(text, end) is None:
         return None
     return Stamp(start=pos, end=end, date=parts, clock=clock, zone=zone, prose=prose, opener=opener)
+
+
+_MID_SENTENCE = re.compile(r"\b(?:at|by|around|until|approximately|roughly)[ \t]+(?=\d)", re.IGNORECASE)
+
+
+def find_moment(text: str) -> Stamp | None:
+    """A time of day in the middle of a sentence, after a preposition ("... declared an incident at
+    15:55Z"): the first one, as a prose stamp (the sentence stays whole)."""
+    for match in _MID_SENTENCE.finditer(text):
+        try:
+            found = _stamp_at(text, match.end())
+        except ValueError:
+            continue
+        if found is not None and found[1] is not None and _BOUNDARY.match(text, found[3]) is not None:
+            parts, clock, zone, end = found
+            return Stamp(
+                start=match.end(), end=end, date=parts, clock=clock, zone=zone, prose=True, opener=""
+            )
+    return None
 
 
 _WORD_START = re.compile(r"(?<![\w/.-])(?=\d|[A-Za-z])")

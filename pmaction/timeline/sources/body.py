@@ -14,12 +14,22 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from pmaction.incident.issueform import NO_RESPONSE, scan_body
 from pmaction.incident.model import Incident
 from pmaction.text.markdown import BLOCK_KINDS, Kind, Line
-from pmaction.text.stamps import Placed, Reading, Stamp, find_date, moment, place, read_stamp, words_after
+from pmaction.text.stamps import (
+    Placed,
+    Reading,
+    Stamp,
+    find_date,
+    find_moment,
+    moment,
+    place,
+    read_stamp,
+    words_after,
+)
 from pmaction.timeline.context import (
     date_statement,
     reverse_statement,
@@ -34,11 +44,13 @@ from pmaction.timeline.tags import TIME_HINT, find_tags, quote
 # Frozen: a body entry's key is a hash of its line without this prefix, and keys are written on wiki pages.
 # Reading the line follows the scanner's list-item rule; the key must never move with it.
 _KEY_BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-_IMAGE = re.compile(r"^[ \t]*!\[")
+# A picture belongs to the entry above it, even after a blank line.
+_IMAGE = re.compile(r"^[ \t]*(?:!\[|<(?:img|picture|video|figure)\b)", re.IGNORECASE)
 # A link reference definition ("[ashleygwilliams]: https://...") shows nothing: it is no one's observation.
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
 # A bullet that only labels the ones nested under it ("- **Context**:"), like a sub-heading.
 _LABEL = re.compile(r"^(?:\*\*|__)?[\w][\w ./&-]{0,40}?(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?:?$")
+_FAR = timedelta(days=30)
 _INVISIBLE = BLOCK_KINDS | {Kind.COMMENT, Kind.TABLE_SEPARATOR, Kind.UNDERLINE}
 
 
@@ -196,6 +208,8 @@ def _plain_or_item(walk: _Walk, line: Line) -> None:
         walk.current = None  # "- **Context**:" labels the bullets below it
         return
     stamp = read_stamp(text)
+    if stamp is None and line.kind is Kind.PLAIN and _new_paragraph(walk):
+        stamp = find_moment(text)  # "The team became aware of it at 15:44Z, and ..."
     if stamp is not None and stamp.date is not None and stamp.clock is None and _context(walk, text, stamp):
         return
     if stamp is None and _context(walk, text, None):
@@ -211,6 +225,12 @@ def _plain_or_item(walk: _Walk, line: Line) -> None:
     if stamp is None and walk.current is None and not walk.drafts and kind == "para" and _preface(walk, text):
         return
     _start(walk, line, kind, column, text, stamp)
+
+
+def _new_paragraph(walk: _Walk) -> bool:
+    """A paragraph of its own: not a wrapped line, and not in an entry under a heading of its own time
+    (whose paragraphs all tell that moment, "By 23:02 UTC ..." included)."""
+    return walk.blank and (walk.current is None or walk.current.kind != "heading")
 
 
 def _preface(walk: _Walk, text: str) -> bool:
@@ -342,14 +362,35 @@ def _warning(number: int, draft: _Draft, placed: Placed) -> str | None:
     return None
 
 
+def _far_off(placed: Sequence[Placed], drafts: Sequence[_Draft]) -> dict[int, str]:
+    """Lines whose own date is far from the lines around it ("2016-03-18 13:00" among 2015-03-18 lines): kept
+    as written, and said, since a typo in a year moves a row to the bottom of the table."""
+    timed = [(i, p.when) for i, p in enumerate(placed) if p.when is not None]
+    found: dict[int, str] = {}
+    for position, (index, when) in enumerate(timed):
+        stamp = drafts[index].stamp
+        if stamp is None or stamp.date is None or stamp.date.year is None:
+            continue
+        around = [w for _, w in timed[max(0, position - 1) : position] + timed[position + 1 : position + 2]]
+        if around and all(abs(when - other) > _FAR for other in around):
+            found[index] = (
+                f"is dated {when:%Y-%m-%d}, more than {_FAR.days} days from the lines around it: is the date "
+                "a typo? (it is kept as written)"
+            )
+    return found
+
+
 def _entries(drafts: Sequence[_Draft], placed: Sequence[Placed]) -> Found:
     entries: list[Entry] = []
     warnings: list[str] = []
+    far = _far_off(placed, drafts)
     seen: dict[str, int] = {}
     previous: datetime | None = None
     for order, (draft, found) in enumerate(zip(drafts, placed, strict=True), start=1):
         number = draft.first.index + 1
-        warning = _warning(number, draft, found)
+        warning = _warning(
+            number, draft, found if order - 1 not in far else replace(found, warning=far[order - 1])
+        )
         if warning:
             warnings.append(warning)
         base = line_key(draft.first.text)
