@@ -235,6 +235,12 @@ def first_sync_needs(c: int, k: int, past: int = 0) -> list[Need]:
             ),
             Need(("api", POST, API + "/issues"), k, "one backlog issue per agreed item"),
             Need(
+                BACKLOG,
+                pages(k),
+                "the review milestone's issues once after creating (100 a page): GitHub has no "
+                "create-if-absent, so this is how a run finds the copies concurrent runs made",
+            ),
+            Need(
                 ISSUE,
                 1,
                 "the body again, right before linking the items (the payload's copy can be minutes old, and "

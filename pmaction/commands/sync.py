@@ -192,10 +192,6 @@ def _review(session: Session, state: SyncState) -> None:
         owners=issue.assignees,
     )
     state.review = review
-    # A milestone made by an earlier run but no status comment: that run is still working (or crashed
-    # before commenting). Either way, check for a second status comment after posting ours.
-    own_status = find_status_comments(state.incident.comments, state.full_name, number)
-    state.raced = review.adopted or (number in reviews and not own_status)
     state.reviews = {n: _review_state(r) for n, r in reviews.items()}
     if number in reviews:
         state.milestone_number = reviews[number].number
@@ -242,9 +238,7 @@ def _backlogging(session: Session, state: SyncState, failures: list[PmactionErro
         milestone=state.milestone_number,
         backlog=Backlog(),  # listed by Backlogging.load() only when items need it
     )
-    if state.milestone_number is not None:
-        writer.expected_in_milestone = review.open_issues + review.closed_issues
-    elif failures:
+    if state.milestone_number is None and failures:
         writer.blocked = failures[0]  # no milestone: an issue made now could not be found by the next run
     # GitHub counts the milestone's issues for us: with none, there is no backlog to list.
     has_issues = review.open_issues + review.closed_issues > 0
@@ -293,7 +287,6 @@ def _reread_if_page_is_newer(session: Session, state: SyncState, page: str) -> N
     github, number = session.github, state.number
     state.incident = replace(state.incident, comments=github.comments(number), events=github.events(number))
     state.timeline = _timeline(session, state.incident)
-    state.raced = True
     _guard(session, state)  # the new comments are published too
 
 
@@ -381,7 +374,6 @@ def _status(session: Session, state: SyncState, writer: BacklogWriter) -> None:
             state.full_name,
             render_status(view),
             state.incident.comments,
-            raced=state.raced or writer.raced,
         )
     )
 

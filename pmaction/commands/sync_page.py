@@ -76,8 +76,6 @@ class PageWriter:
     def edit(self, files: dict[str, str]) -> dict[str, str]:
         state, config = self.state, self.session.config
         found = find_incident_page(files, state.full_name, state.number)
-        if found and self.attempts and not self.attempts[0]:
-            state.raced = True  # our push was rejected and the page is there now: another run made it
         self.attempts.append(found is not None)
         name = found or state.page_name
         state.page_name, state.page_url = name, state.url_of(self.session.ctx.server_url, name)
@@ -103,11 +101,12 @@ class PageWriter:
     def _changes(self, files: dict[str, str], name: str, page: str) -> dict[str, str]:
         state, config = self.state, self.session.config
         facts = collect_facts({**files, name: page}, state.full_name)
-        created = len(self.items.writer.created)
+        writer = self.items.writer
+        reviews = reviews_now(state, writer.backlog, len(writer.created))
         index_name = f"{config.index_page}.md"
         changes = {
             name: page,
-            **report_files(facts, reviews_now(state, created), self.today, files.get(REPORT_PAGE)),
+            **report_files(facts, reviews, self.today, files.get(REPORT_PAGE)),
             **self._meeting_files(files, name),
             index_name: update_index(
                 files.get(index_name), index_row(state, state.page_url, config.tz), title=config.index_page

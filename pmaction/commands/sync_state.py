@@ -40,10 +40,6 @@ class SyncState:
     page_name: str = ""
     page_url: str = ""
     wiki: WikiOutcome | None = None
-    # Another run may be working on this incident right now (seen for free: a milestone it created first,
-    # a milestone count above ours, a page that appeared between our clone and our push, a milestone
-    # without a status comment).
-    raced: bool = False
     invitees: Invitees | None = None  # the facilitator and who the invitations go to
 
     @property

@@ -403,14 +403,21 @@ class GitHub:
         body: str | None = None,
         state: str | None = None,
         state_reason: str | None = None,
+        clear_milestone: bool = False,
     ) -> bool:
-        """PATCH an issue's body, state or state reason (absolute values: safe to repeat); False when only
-        planned."""
+        """PATCH an issue's body, state or state reason, and take it out of its milestone with
+        ``clear_milestone`` (absolute values: safe to repeat); False when only planned."""
         if self.recorder.holds(planned):
             return False
         given = {"body": body, "state": state, "state_reason": state_reason}
         fields: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
-        self._write(action, lambda: self._issue_object(number).edit(**fields))
+        if clear_milestone:
+            # GitHub's issues/update: "use null to remove the current milestone". PyGithub sends "" for
+            # milestone=None, so this one PATCH goes out as it is written, in the same request as the rest.
+            url = self._url(f"/issues/{number}")
+            self._write(action, lambda: self._send("PATCH", url, {**fields, "milestone": None}))
+        else:
+            self._write(action, lambda: self._issue_object(number).edit(**fields))
         return True
 
     def edit_comment(self, comment_id: int, body: str, *, planned: str) -> bool:

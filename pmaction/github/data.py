@@ -60,6 +60,16 @@ class Issue:
     author_association: str = "NONE"  # GitHub's author_association of the author
     author_is_bot: bool = False
 
+    @property
+    def duplicate(self) -> bool:
+        return closed_as_duplicate(self.state, self.state_reason)
+
+
+def closed_as_duplicate(state: str, state_reason: str | None) -> bool:
+    """The one rule for "is a duplicate": GitHub's own mark, closed with the reason ``duplicate``. A duplicate
+    is never progress, so nothing pmaction counts (milestone, page, status comment, report, nag) holds one."""
+    return state == "closed" and state_reason == "duplicate"
+
 
 @dataclass(frozen=True)
 class Milestone:

@@ -34,6 +34,7 @@ class Backlogging:
             writer.backlog = list_backlog(
                 writer.github, incident=writer.incident, label=self.label, milestone=writer.milestone
             )
+            writer.close_copies()  # a copy an earlier run left counting (it ended before closing it)
 
     def apply(self, agreed: Sequence[ActionItem]) -> list[Decision]:
         """Create the issues new agreed items need; return what each item's line should become."""
@@ -76,7 +77,6 @@ class Backlogging:
             f"after (#{item.ref}); correct or remove (#{item.ref})",
             title="pmaction: action items",
         )
-
 
 
 def apply_decisions(

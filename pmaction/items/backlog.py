@@ -2,21 +2,24 @@
 
 Identity: an annotated item ``(#123)`` is that issue forever (its text may change); an item not yet
 annotated is matched by key against the incident's existing backlog issues, listed once per run
-(label + milestone, hidden marker), so a crash between "create" and "annotate" heals on rerun.
+(the review milestone's issues with our hidden marker), so a crash between "create" and "annotate" heals on
+rerun.
 
-Two runs racing on one incident can both create an item. GitHub cannot delete an issue, so the run whose
-issue came second closes it as a duplicate of the first. It notices for free: the answer to a create
-carries the milestone's issue counts, and a count above what this run expects means someone else added one.
+Any number of runs racing on one incident can each create an item. GitHub cannot delete an issue, so every
+copy but the first is closed as a duplicate and taken out of the milestone, in one PATCH, so no count ever
+holds it. The first (lowest number) is the item's issue in every run's eyes: GitHub numbers issues in the
+order it creates them, so each copy's creator, listing the milestone after its create, sees the older one,
+and no run ever closes the lowest. docs/robustness.md has the whole argument.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pmaction.errors import PmactionError
 from pmaction.github.client import GitHub
-from pmaction.github.data import TRUSTED_ASSOCIATIONS, Issue, Milestone
+from pmaction.github.data import TRUSTED_ASSOCIATIONS, Issue, closed_as_duplicate
 from pmaction.items.issue_text import LABEL_STYLE, backlog_body, backlog_labels, backlog_title
 from pmaction.items.parse import ActionItem
 from pmaction.reporter import Reporter
@@ -31,10 +34,11 @@ class BacklogIssue:
     title: str
     html_url: str
     state_reason: str | None = None
+    body: str = ""
 
     @property
     def duplicate(self) -> bool:
-        return self.state == "closed" and self.state_reason == "duplicate"
+        return closed_as_duplicate(self.state, self.state_reason)
 
 
 @dataclass
@@ -43,6 +47,10 @@ class Backlog:
 
     by_key: dict[str, BacklogIssue] = field(default_factory=dict)
     by_number: dict[int, BacklogIssue] = field(default_factory=dict)
+    # From a listing of the review milestone: then ``others`` holds the states of its issues that are not
+    # backlog issues of ours (a person's, a pull request), and ``in_milestone`` counts it all.
+    listed: bool = False
+    others: list[str] = field(default_factory=list)
 
     def add(self, issue: BacklogIssue) -> None:
         self.by_number[issue.number] = issue
@@ -53,15 +61,22 @@ class Backlog:
         if current is None or (issue.duplicate, issue.number) < (current.duplicate, current.number):
             self.by_key[issue.key] = issue
 
+    def is_copy(self, issue: BacklogIssue) -> bool:
+        """A racing run's copy of an item beside the item's issue: closed as a duplicate and out of the
+        milestone, or about to be. Never counted."""
+        return bool(issue.key) and self.by_key[issue.key or ""].number != issue.number
+
     @property
     def shown(self) -> list[BacklogIssue]:
-        """The issues a person tracks: one per item, so a racing run's duplicate (closed, or about to be
-        closed by that run) is never counted."""
-        return [
-            issue
-            for issue in self.by_number.values()
-            if not issue.key or self.by_key[issue.key].number == issue.number
-        ]
+        """The issues a person tracks: one per item, so a racing run's copy is never counted."""
+        return [issue for issue in self.by_number.values() if not self.is_copy(issue)]
+
+    def in_milestone(self) -> tuple[int, int]:
+        """(open, closed) as GitHub's milestone counts them once every copy has left it (only meaningful
+        when ``listed``)."""
+        states = [issue.state for issue in self.shown] + self.others
+        closed = states.count("closed")
+        return len(states) - closed, closed
 
     @property
     def closed(self) -> int:
@@ -73,24 +88,31 @@ class Backlog:
 
 
 def list_backlog(github: GitHub, *, incident: int, label: str, milestone: int | None) -> Backlog:
-    """One listing (100 a page) of the issues pmaction made for this incident (in its review milestone,
-    when it has one)."""
-    backlog = Backlog()
+    """One listing (100 a page) of the issues pmaction made for this incident: its review milestone's
+    issues (all of them, so the milestone's counts can be told), else those with the label."""
+    backlog = Backlog(listed=milestone is not None)
     listed = github.issues(
         state="all",
-        labels=[label],
+        labels=[] if milestone is not None else [label],
         milestone=milestone,
         action=f"list the backlog issues of incident #{incident}",
     )
     for found in listed:
-        if not _written_by_us_or_the_team(found):
-            continue  # an outsider's copy of our marker must not stand in for the item
         marker = markers.parse_item_marker(found.body)
-        if marker is None or not marker[0].names(github.full_name, incident):
+        # An outsider's copy of our marker must not stand in for the item.
+        ours = marker is not None and marker[0].names(github.full_name, incident)
+        if marker is None or not ours or not _written_by_us_or_the_team(found):
+            backlog.others.append(found.state)
             continue
         backlog.add(
             BacklogIssue(
-                found.number, found.state, marker[1], found.title, found.html_url, found.state_reason
+                found.number,
+                found.state,
+                marker[1],
+                found.title,
+                found.html_url,
+                found.state_reason,
+                found.body,
             )
         )
     return backlog
@@ -165,9 +187,6 @@ class BacklogWriter:
     created: list[BacklogIssue] = field(default_factory=list)
     # Set when creating failed (or cannot be done safely): no further issue is created in this run.
     blocked: PmactionError | None = None
-    # Issues the milestone held when this run listed it: more after our own create means a racing run.
-    expected_in_milestone: int | None = None
-    raced: bool = False
     duplicates: dict[int, int] = field(default_factory=dict)  # our duplicate -> the original, closed
     _checked: set[int] = field(default_factory=set)
     _planned: set[str] = field(default_factory=set)  # keys of items a dry run planned an issue for
@@ -231,60 +250,59 @@ class BacklogWriter:
         if answer is None:  # a dry run: planned, not made
             self._planned.add(item.key)
             return None
-        issue, in_milestone = answer
+        # The answer's milestone counts cannot tell a race (a copy leaving the milestone lowers them as
+        # another run's create raises them): settle_duplicates lists instead.
+        issue, _ = answer
         made = BacklogIssue(issue.number, "open", item.key, title, issue.html_url)
         self.backlog.add(made)
         self.created.append(made)
-        self._notice_race(in_milestone)
         return made.number
 
-    def _notice_race(self, milestone: Milestone | None) -> None:
-        if self.expected_in_milestone is None or milestone is None:
-            return
-        self.expected_in_milestone += 1
-        if milestone.open_issues + milestone.closed_issues > self.expected_in_milestone:
-            self.raced = True
-
     def settle_duplicates(self) -> dict[int, int]:
-        """After a race: list the backlog again (one request per 100 issues), and close each issue this run
-        made whose item already had an older issue, as a duplicate of it. Returns {ours: original}."""
+        """After this run created issues: list the backlog again (one request per 100 issues) and close
+        every copy found, as a duplicate of its item's issue. Returns {copy: original}."""
         unchecked = [made for made in self.created if made.number not in self._checked]
-        if not self.raced or not unchecked or self.milestone is None:
-            return {}
-        fresh = list_backlog(
-            self.github, incident=self.incident, label=self.base_label, milestone=self.milestone
-        )
-        for made in unchecked:
-            self._checked.add(made.number)
-            original = fresh.by_key.get(made.key or "")
-            if original is None or original.number >= made.number:
-                continue  # ours is the first: the other run closes its own
-            step = f"close #{made.number}, a duplicate of #{original.number} made by a concurrent run"
-            # Only issues this run made get here, so a dry run (which makes none) never does.
-            self.github.create_comment(
-                made.number,
-                f"Duplicate of #{original.number}: two pmaction runs created this action item at the "
-                "same time; the older issue is the one to track.",
-                action=step,
-                planned=f"would comment on #{made.number} that it duplicates #{original.number}",
+        if unchecked and self.milestone is not None:
+            self._checked.update(made.number for made in unchecked)
+            self.backlog = list_backlog(
+                self.github, incident=self.incident, label=self.base_label, milestone=self.milestone
             )
+            self.close_copies()
+        return dict(self.duplicates)
+
+    def close_copies(self) -> None:
+        """Close each copy in the listed backlog that still counts (open and never closed, or closed as a
+        duplicate but still in the milestone) as a duplicate of the item's issue, out of the milestone.
+
+        Whoever lists it first closes it: the run that made it, or any other, if that run ended first. The
+        one PATCH is absolute (the same fields from every run), so runs closing the same copy at once leave
+        what one would, and nothing is said twice. A copy a person reopened or closed for another reason is
+        theirs and is left alone."""
+        backlog = self.backlog
+        for copy in sorted(backlog.by_number.values(), key=lambda issue: issue.number):
+            open_copy = copy.state == "open" and copy.state_reason is None
+            if not backlog.is_copy(copy) or not (open_copy or copy.duplicate):
+                continue
+            original = backlog.by_key[copy.key or ""].number
+            step = f"close #{copy.number}, a duplicate of #{original} made by a concurrent run"
+            # Closed, out of the review milestone and saying why, in one request: no moment in which the
+            # milestone counts a closed duplicate as progress, and no comment that two runs could both post.
             self.github.edit_issue(
-                made.number,
+                copy.number,
+                body=duplicate_body(copy.body, original),
                 state="closed",
                 state_reason="duplicate",
+                clear_milestone=True,
                 action=step,
-                planned=f"would close #{made.number} as a duplicate of #{original.number}",
+                planned=f"would close #{copy.number} as a duplicate of #{original}",
             )
-            self.created.remove(made)
-            self.duplicates[made.number] = original.number
             self.reporter.notice(
-                f"closed #{made.number} as a duplicate of #{original.number} (a concurrent run created both)"
+                f"closed #{copy.number} as a duplicate of #{original} (concurrent runs created both)"
             )
-        for number, issue in list(fresh.by_number.items()):
-            if number in self.duplicates:
-                fresh.add(BacklogIssue(number, "closed", issue.key, issue.title, issue.html_url, "duplicate"))
-        self.backlog = fresh
-        return dict(self.duplicates)
+            closed = replace(copy, state="closed", state_reason="duplicate")
+            backlog.by_number[copy.number] = closed
+            self.duplicates[copy.number] = original
+            self.created = [made for made in self.created if made.number != copy.number]
 
     def _ensure_labels(self, labels: Sequence[str]) -> None:
         if self._labels is None:
@@ -302,3 +320,15 @@ def _style_for(name: str) -> tuple[str, str]:
         if lowered == prefix or lowered.startswith(prefix):
             return str(style[0]), str(style[1])
     return "ededed", "Label used by pmaction post-mortem follow-ups"
+
+
+DUPLICATE_NOTE = (
+    "Duplicate of #{0}: concurrent pmaction runs created this action item more than once; #{0} is the one "
+    "to track."
+)
+
+
+def duplicate_body(body: str, original: int) -> str:
+    """A copy's body, saying first which issue it duplicates (the same text from every run: absolute)."""
+    note = DUPLICATE_NOTE.format(original)
+    return body if body.startswith(note) else f"{note}\n\n{body}"

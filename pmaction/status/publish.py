@@ -10,9 +10,12 @@ from pmaction.status.comment import find_status_comments
 
 
 def upsert_status(
-    github: GitHub, number: int, full_name: str, body: str, comments: Sequence[Comment], *, raced: bool
+    github: GitHub, number: int, full_name: str, body: str, comments: Sequence[Comment]
 ) -> list[str]:
-    """Make the incident's status comment say ``body``; returns what was done, one sentence each."""
+    """Make the incident's status comment say ``body``; returns what was done, one sentence each.
+
+    Any number of runs may each create one at once: every run that creates one reads the comments again
+    and keeps the oldest, so the newer one's creator always sees the older (docs/robustness.md)."""
     done: list[str] = []
     ours = find_status_comments(comments, full_name, number)
     existing = ours[0] if ours else None
@@ -33,10 +36,9 @@ def upsert_status(
     if made is None:
         return done
     done.append(f"created the status comment on #{number}")
-    if raced:
-        # The other run may have posted one too: read the comments again (one request per 100 comments,
-        # only in a race) and keep the oldest.
-        done += delete_extra_status(github, find_status_comments(github.comments(number), full_name, number))
+    # A concurrent run may have posted one too: read the comments again (one request per 100 comments, only
+    # after creating: an incident's first sync) and keep the oldest.
+    done += delete_extra_status(github, find_status_comments(github.comments(number), full_name, number))
     return done
 
 
