@@ -206,7 +206,10 @@ def first_sync_needs(c: int, k: int, past: int = 0) -> list[Need]:
         Need(CONFIG, 1, "the config file (.github/postmortem.yml): the job has no checkout"),
         Need(REPOSITORY, 0, "the payload carries the repository (has_wiki, private, default branch)"),
         Need(
-            COMMENTS, pages(c), f"the {c} comments of the timeline, 100 a page (0 when the payload counts 0)"
+            COMMENTS,
+            pages(c) + pages(c + 1),
+            f"the {c} comments of the timeline, 100 a page (0 when the payload counts 0); once more after "
+            "creating the status comment, which a concurrent run may have posted first (the oldest stays)",
         ),
         Need(
             EVENTS, 1, "assignments, closes, reopens for the timeline: the payload names only its own event"

@@ -78,7 +78,7 @@ def test_the_first_sync_of_an_incident_with_10_comments_and_5_items_reads_and_wr
                 "GET",
                 API + "/issues/{issue_number}",
             ): 2,  # the incident; re-read before the edit (a 304)
-            ("api", "GET", API + "/issues/{issue_number}/comments"): 1,
+            ("api", "GET", API + "/issues/{issue_number}/comments"): 2,  # again after the status comment
             ("api", "GET", API + "/issues/{issue_number}/events"): 1,
             ("api", "GET", API + "/milestones"): 1,
             ("api", "GET", API + "/issues"): 1,  # the backlog after creating: a concurrent run's copies
