@@ -62,6 +62,8 @@ _CLOCKS = tuple(
         rf"(?P<h>\d{{2}})\.(?P<mi>[0-5]\d)(?![.\d]){_AMPM}?",
         rf"(?P<h>\d{{1,2}})\.(?P<mi>[0-5]\d){_AMPM}",
         rf"(?P<h>1[0-2]|0?[1-9]){_AMPM}",  # 6pm
+        r"(?P<h>[01]?\d|2[0-3])h(?P<mi>[0-5]\d)",  # 14h30, as much of Europe writes it
+        r"(?P<h>[01]\d|2[0-3])(?P<mi>[0-5]\d)(?=Z\b|[ \t]?(?:UTC|GMT)\b)",  # 1430Z, 1430 UTC: never a bare number
     )
 )
 _ISH = re.compile(r"-?ish(?![a-z])|[ \t]+or[ \t]+so(?![a-z])", re.IGNORECASE)
@@ -71,7 +73,8 @@ _DATE_TIME_SEP = re.compile(r"(?:T|[ \t]*(?:,|at|@|-|–|—)?[ \t]*)", re.IGNOR
 _TIME_DATE_SEP = re.compile(r"[ \t]*(?:,|on|-)?[ \t]*", re.IGNORECASE)
 # What may set a stamp off at the start of a line: emphasis, brackets, code, an approximation sign.
 _OPENERS = re.compile(r"(?:\*\*|__|[*_\[(`]|~|±|\+/-|≈|approx(?:imately|\.)?[ \t]+|around[ \t]+|about[ \t]+"
-                      r"|circa[ \t]+|ca\.[ \t]+)[ \t]*", re.IGNORECASE)  # fmt: skip
+                      r"|circa[ \t]+|ca\.[ \t]+|[^\w\s#@|<>\\-]{1,3}[ \t]+)[ \t]*", re.IGNORECASE)  # fmt: skip
+# (the last: an emoji or a symbol a chat tool puts first, "🔴 10:02 pager fires", "• 10:05")
 # Prose that starts with a moment: "At 6pm UTC, ...", "By 04:06, ...". The sentence stays whole.
 _PROSE = re.compile(
     r"(?:at|by|around|about|from|on|until|shortly[ \t]+(?:after|before)|just[ \t]+(?:after|before)"
@@ -79,6 +82,7 @@ _PROSE = re.compile(
     re.IGNORECASE,
 )
 _BOUNDARY = re.compile(r"$|[^\w]|_")
+_CHAT = re.compile(r"@?[\w.-]{2,39}[ \t]+\[(?=\d)")
 _ZULU = re.compile(r"Z(?![A-Za-z0-9])")  # "10:15Z": the zone written onto the time
 # What sets the words off from the stamp before them: closing marks, then one separator.
 _SEPARATOR = re.compile(r"^[ \t]*(?:(?:\*\*|__|[*_\])`])[ \t]*)*(?:[-–—:|,.][ \t]*)?(?:(?:\*\*|__)[ \t]*)?")
@@ -105,6 +109,7 @@ class Stamp:
     zone: tzinfo | None
     prose: bool  # started by a prose word: the sentence is the entry's text, whole
     opener: str  # the Markdown or bracket the stamp was set off with ("**", "[", "")
+    marks: str = ""  # what else was written before it and is people's words: "±", "~", "approx.", "🔴"
 
 
 def _date_at(text: str, pos: int) -> tuple[DateParts, int] | None:
@@ -144,7 +149,7 @@ def _clock_at(text: str, pos: int) -> tuple[tuple[int, int, int, int], int] | No
         hour, minute = int(match["h"]), int(match["mi"]) if "mi" in match.groupdict() and match["mi"] else 0
         second = int(match["s"]) if match.groupdict().get("s") else 0
         micro = int(match["f"].ljust(6, "0")) if match.groupdict().get("f") else 0
-        if match["ap"]:
+        if match.groupdict().get("ap"):
             if not 1 <= hour <= 12:
                 continue
             hour = hour % 12 + (12 if match["ap"][0].lower() == "p" else 0)
@@ -219,7 +224,8 @@ def words_after(text: str, stamp: Stamp) -> tuple[str, str]:
     closer = _CLOSERS.get(stamp.opener, "")
     if closer and rest.lstrip().startswith(closer):
         closer = ""
-    return rest[_SEPARATOR.match(rest).end() :].strip(), closer  # type: ignore[union-attr]
+    words = rest[_SEPARATOR.match(rest).end() :].strip()  # type: ignore[union-attr]
+    return (f"{stamp.marks} {words}".strip() if stamp.marks else words), closer
 
 
 def _quiet_stamp(text: str, pos: int) -> bool:
@@ -232,17 +238,25 @@ def _quiet_stamp(text: str, pos: int) -> bool:
 def read_stamp(text: str) -> Stamp | None:
     """The stamp ``text`` starts with (after spaces, an opener or a prose word), or None."""
     pos = len(text) - len(text.lstrip())
-    opener = ""
+    opener = marks = ""
     prose = False
     lead = _PROSE.match(text, pos)
     if lead is not None and _quiet_stamp(text, lead.end()):
         pos, prose = lead.end(), True
     else:
         while (mark := _OPENERS.match(text, pos)) is not None and mark.end() > pos:
-            opener = opener or mark.group().strip()
+            written = mark.group().strip()
+            if written in _CLOSERS:
+                opener = opener or written
+            else:
+                marks = f"{marks} {written}".strip()
             pos = mark.end()
     try:
         found = _stamp_at(text, pos)
+        if found is None and (chat := _CHAT.match(text, pos)) is not None:
+            # A pasted chat line, "krzyzacy [1:46 PM] the job is stuck": the name and words stay whole.
+            found, prose = _stamp_at(text, chat.end()), True
+            pos = chat.end()
     except ValueError:  # a zone-looking word that names no zone: the line's time can't be read
         return None
     if found is None:
@@ -250,7 +264,7 @@ def read_stamp(text: str) -> Stamp | None:
     parts, clock, zone, end = found
     if _BOUNDARY.match(text, end) is None:
         return None
-    return Stamp(start=pos, end=end, date=parts, clock=clock, zone=zone, prose=prose, opener=opener)
+    return Stamp(pos, end, parts, clock, zone, prose, opener, marks)
 
 
 _MID_SENTENCE = re.compile(r"\b(?:at|by|around|until|approximately|roughly)[ \t]+(?=\d)", re.IGNORECASE)

@@ -65,12 +65,14 @@ _LOWERCASE_OK = frozenset({"UTC", "GMT"})
 _ZONE = re.compile(
     r"""
     (?P<sp>[ ]*)
+    (?P<open>\()?
     (?:
         (?P<offset>[+-]\d{2}(?::?\d{2})?)
-      | (?P<utcoff>(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?)
+      | (?P<utcoff>(?:UTC|GMT)[ ]?[+-][ ]?\d{1,2}(?::?\d{2})?)
       | (?P<iana>[A-Za-z][A-Za-z_-]*(?:/[A-Za-z0-9_+-]+)+)
-      | \(?(?P<word>[A-Za-z]{1,5})\)?
+      | (?P<word>[A-Za-z]{1,5})
     )
+    (?(open)\))
     """,
     re.VERBOSE | re.IGNORECASE,
 )
@@ -104,7 +106,7 @@ def _zone_at(text: str) -> tuple[tzinfo | None, int]:
     if match["offset"]:
         return _offset_zone(match["offset"]), end
     if match["utcoff"]:
-        off = match["utcoff"][3:]
+        off = match["utcoff"][3:].replace(" ", "")
         return _offset_zone(off if len(off) > 3 else f"{off[0]}{int(off[1:]):02d}"), end
     if match["iana"]:
         try:
