@@ -63,7 +63,8 @@ _CLOCKS = tuple(
         rf"(?P<h>\d{{1,2}})\.(?P<mi>[0-5]\d){_AMPM}",
         rf"(?P<h>1[0-2]|0?[1-9]){_AMPM}",  # 6pm
         r"(?P<h>[01]?\d|2[0-3])h(?P<mi>[0-5]\d)",  # 14h30, as much of Europe writes it
-        r"(?P<h>[01]\d|2[0-3])(?P<mi>[0-5]\d)(?=Z\b|[ \t]?(?:UTC|GMT)\b)",  # 1430Z, 1430 UTC: never a bare number
+        # 1430Z, 1430 UTC: never a bare number
+        r"(?P<h>[01]\d|2[0-3])(?P<mi>[0-5]\d)(?=Z\b|[ \t]?(?:UTC|GMT)\b)",
     )
 )
 _ISH = re.compile(r"-?ish(?![a-z])|[ \t]+or[ \t]+so(?![a-z])", re.IGNORECASE)
@@ -72,8 +73,11 @@ _NO_TIME = re.compile(r"[ \t]+-{1,2}:-{1,2}")  # "2019-12-03 --:--"
 _DATE_TIME_SEP = re.compile(r"(?:T|[ \t]*(?:,|at|@|-|–|—)?[ \t]*)", re.IGNORECASE)
 _TIME_DATE_SEP = re.compile(r"[ \t]*(?:,|on|-)?[ \t]*", re.IGNORECASE)
 # What may set a stamp off at the start of a line: emphasis, brackets, code, an approximation sign.
-_OPENERS = re.compile(r"(?:\*\*|__|[*_\[(`]|~|±|\+/-|≈|approx(?:imately|\.)?[ \t]+|around[ \t]+|about[ \t]+"
-                      r"|circa[ \t]+|ca\.[ \t]+|[^\w\s#@|<>\\-]{1,3}[ \t]+)[ \t]*", re.IGNORECASE)  # fmt: skip
+_OPENERS = re.compile(
+    r"(?:\*\*|__|[*_\[(`]|~|±|\+/-|≈|approx(?:imately|\.)?[ \t]+|around[ \t]+|about[ \t]+|circa[ \t]+"
+    r"|ca\.[ \t]+|[^\w\s#@|<>\\-]{1,3}[ \t]+)[ \t]*",
+    re.IGNORECASE,
+)
 # (the last: an emoji or a symbol a chat tool puts first, "🔴 10:02 pager fires", "• 10:05")
 # Prose that starts with a moment: "At 6pm UTC, ...", "By 04:06, ...". The sentence stays whole.
 _PROSE = re.compile(
