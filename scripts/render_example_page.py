@@ -6,8 +6,9 @@
 
 The Markdown becomes HTML styled roughly like a GitHub wiki page (white background, system sans-serif,
 bordered tables, grey-barred quotes, task-list checkboxes, 980px column), then headless Chromium
-screenshots it. The HTML carries a Content-Security-Policy that forbids every fetch and Chromium is
-pointed at a dead local proxy, so only the local file is ever loaded.
+screenshots it. The HTML carries a Content-Security-Policy that forbids every fetch but local images (the SVG
+pictures committed next to the page are copied beside it) and Chromium is pointed at a dead local proxy, so
+only local files are ever loaded.
 
 Docs-only dependencies (not in pyproject, not needed by the action):
   - markdown==3.11.3 (Python-Markdown, with its bundled `tables` extension): pip install markdown==3.11.3
@@ -80,7 +81,7 @@ def html_document(body: str, title: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
         '<meta http-equiv="Content-Security-Policy"\n'
-        " content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+        " content=\"default-src 'none'; style-src 'unsafe-inline'; img-src file:\">\n"
         f"<title>{html.escape(title)}</title>\n<style>{CSS}</style></head>\n"
         f"<body><main>\n{body}\n</main></body></html>\n"
     )
@@ -109,13 +110,15 @@ def chromium_command(binary: str, html_file: Path, png: Path, height: int, profi
     ]
 
 
-def screenshot(html_text: str, png: Path, height: int, keep_html: Path | None) -> None:
+def screenshot(html_text: str, png: Path, height: int, keep_html: Path | None, assets: Path) -> None:
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     if binary is None:
         sys.exit("chromium not found: apt-get install -y chromium")
     with tempfile.TemporaryDirectory(prefix="pmaction-render-") as tmp:
         html_file = keep_html or Path(tmp) / "page.html"
         html_file.write_text(html_text, encoding="utf-8")
+        for picture in assets.glob("*.svg"):  # the pictures the page links, next to it as on the wiki
+            shutil.copy(picture, html_file.parent / picture.name)
         profile = Path(tmp) / "profile"
         env = {
             **os.environ,
@@ -145,7 +148,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     page: Path = args.page or default_page()
     text = page.read_text(encoding="utf-8")
-    screenshot(html_document(markdown_to_html(text), page.stem), args.out, args.height, args.keep_html)
+    document = html_document(markdown_to_html(text), page.stem)
+    screenshot(document, args.out, args.height, args.keep_html, page.parent)
     print(f"{args.out}: {args.out.stat().st_size // 1024} KB")
 
 

@@ -17,6 +17,7 @@ from datetime import date, datetime, tzinfo
 from xml.sax.saxutils import escape
 
 from pmaction.report.facts import IncidentFacts
+from pmaction.text.times import format_duration
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 48, 56
@@ -155,10 +156,19 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> s
         for (x, y), value in zip(points, [v for v in item.values if v is not None], strict=True):
             body.append(f'<circle class="{item.css}" cx="{_num(x)}" cy="{_num(y)}" r="4"/>')
             if slot >= 24:
-                body.append(_text(x, y - 9 if k == 0 else y + 17, _num(value), css="fg small"))
+                body.append(_point_label(x, y, _num(value), second=k > 0))
     body += _x_labels(labels, slot)
     body += _legend(series)
     return _svg(title, body)
+
+
+def _point_label(x: float, y: float, label: str, *, second: bool) -> str:
+    """Above the point; the second series' below it, or beside it where the x axis' labels are."""
+    if not second:
+        return _text(x, y - 9, label, css="fg small")
+    if y + 17 <= HEIGHT - BOTTOM - 6:
+        return _text(x, y + 17, label, css="fg small")
+    return _text(x + 9, y - 6, label, anchor="start", css="fg small")
 
 
 # --- the report's three charts -----------------------------------------------------------------------
@@ -246,28 +256,32 @@ MOMENT_NAMES = (
     ("resolved", "Resolved"),
     ("declared_over", "Declared over"),
 )
-STRIP_HEIGHT = 150
+STRIP_HEIGHT = 170
+STRIP_AXIS = 96
 
 
 def moments_strip(title: str, moments: Sequence[tuple[str, datetime]], tz: tzinfo) -> str | None:
-    """The key moments on one time line, each named with its local time; labels alternate above and below
-    so close moments stay readable."""
+    """The key moments in time order, evenly spaced so that moments minutes apart stay readable beside one
+    a day later: each named above the line with its local time below, and the time between two moments
+    under the gap."""
     if not moments:
         return None
     ordered = sorted(moments, key=lambda item: item[1])
-    first, last = ordered[0][1], ordered[-1][1]
-    span = (last - first).total_seconds() or 1.0
-    axis_y, left, right = 88, LEFT + 24, WIDTH - RIGHT - 64
-    body = [f'<line class="axis" x1="{left}" y1="{axis_y}" x2="{right}" y2="{axis_y}"/>']
-    multi_day = first.astimezone(tz).date() != last.astimezone(tz).date()
-    for index, (name, when) in enumerate(ordered):
-        x = left + (right - left) * ((when - first).total_seconds() / span if len(ordered) > 1 else 0.5)
-        local = when.astimezone(tz)
-        stamp = local.strftime("%m-%d %H:%M" if multi_day else "%H:%M")
-        above = index % 2 == 0
-        body.append(f'<circle class="s1" cx="{_num(x)}" cy="{axis_y}" r="6"/>')
-        body.append(_text(x, axis_y - 30 if above else axis_y + 26, name, css="fg"))
-        body.append(_text(x, axis_y - 14 if above else axis_y + 42, stamp, css="fg small"))
+    multi_day = ordered[0][1].astimezone(tz).date() != ordered[-1][1].astimezone(tz).date()
+    left, right = LEFT, WIDTH - RIGHT - 40
+    step = (right - left) / max(1, len(ordered) - 1)
+    xs = [left + step * index if len(ordered) > 1 else (left + right) / 2 for index in range(len(ordered))]
+    body = [
+        f'<line class="axis" x1="{_num(xs[0])}" y1="{STRIP_AXIS}" x2="{_num(xs[-1])}" y2="{STRIP_AXIS}"/>'
+    ]
+    for index, ((name, when), x) in enumerate(zip(ordered, xs, strict=True)):
+        stamp = when.astimezone(tz).strftime("%m-%d %H:%M" if multi_day else "%H:%M")
+        body.append(f'<circle class="s1" cx="{_num(x)}" cy="{STRIP_AXIS}" r="6"/>')
+        body.append(_text(x, STRIP_AXIS - 16, name, css="fg"))
+        body.append(_text(x, STRIP_AXIS + 24, stamp, css="fg small"))
+        if index:
+            gap = format_duration(when - ordered[index - 1][1])
+            body.append(_text(x - step / 2, STRIP_AXIS + 44, f"+{gap}", css="fg small"))
     zone = ordered[0][1].astimezone(tz).tzname() or ""
     body.append(_text(WIDTH - RIGHT - 8, STRIP_HEIGHT - 10, f"times in {zone}", anchor="end", css="fg small"))
     return _svg(title, body, STRIP_HEIGHT)
