@@ -46,7 +46,11 @@ def test_a_labeled_event_runs_to_a_clean_end_with_outputs_and_summary(sandbox: A
     assert json.loads(outcome.outputs["created_issues"]) == []
     assert "## Post-mortem: [#12 DB outage]" in outcome.summary
     assert "::error" not in outcome.stdout
-    page = next(text for name, text in sb.wiki_files().items() if name.startswith("Postmortem-") and name.endswith(".md"))
+    page = next(
+        text
+        for name, text in sb.wiki_files().items()
+        if name.startswith("Postmortem-") and name.endswith(".md")
+    )
     assert "Paging the DBA." in page and "primary goes away" in page
 
 
