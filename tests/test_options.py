@@ -25,6 +25,7 @@ FULL_CONFIG = """\
 incident_label: outage
 review_after: 6 weeks
 timezone: Europe/Berlin
+date_order: month-first
 action_label: pm-action
 remind_before_days: 3
 nag_interval_days: 2
@@ -73,6 +74,7 @@ def test_a_full_config_file_is_accepted_by_the_schema_and_by_pmaction() -> None:
     assert schema_errors(data) == []
     config = build_config({}, parse_config_file(FULL_CONFIG, ".github/postmortem.yml"))
     assert config.index_page == "Incident-reviews"
+    assert config.date_order == "month-first"
     assert config.type_taxonomy == ("mitigate", "prevent", "detect")
     assert all(getattr(config, key) != DEFAULTS[key] for key in FILE_KEYS)
 
