@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from pmaction.incident.issueform import NO_RESPONSE, scan_body
+from pmaction.incident.issueform import NO_RESPONSE, field_value, scan_body
 from pmaction.incident.model import Incident
 from pmaction.text.markdown import BLOCK_KINDS, Kind, Line
 from pmaction.text.stamps import (
@@ -450,8 +450,9 @@ def body_entries(
     sections = timeline_sections(lines)
     if not sections:
         return [], []
-    title_day = date_statement(title)
-    default_day = title_day or default_date
+    # The incident's own day, as the write-up names it: a "Date:" field, else the title's date.
+    stated = field_value(body, "Date", "Incident date", "Date of incident")
+    default_day = date_statement(stated or "") or date_statement(title) or default_date
     zone = _preface_zone(lines, sections[0].first, tz)
     reading = Reading(zone=zone, order=date_order)
     reading = _section_reading(reading, sections[0])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pmaction.incident.issueform import normalise_key
+from pmaction.incident.issueform import NO_RESPONSE, normalise_key
 from pmaction.text.markdown import Kind, Line
 from pmaction.text.stamps import read_stamp
 from pmaction.timeline.moments import MOMENT_FIELDS
@@ -21,8 +21,13 @@ from pmaction.timeline.moments import MOMENT_FIELDS
 _FIELDS = frozenset(normalise_key(label) for label in MOMENT_FIELDS.values())
 
 _TITLE = re.compile(r"\b(?:timeline|chronology|sequence[ \t]+of[ \t]+events)\b", re.IGNORECASE)
-_NOT_TIMELINE = re.compile(r"^\W*(?:action|follow|lessons|todo|next[ \t]+steps)", re.IGNORECASE)
 _BOLD_LINE = re.compile(r"^[ \t]*(\*\*|__)(?P<title>[^*_]{1,80}?)[ \t]*:?[ \t]*\1[ \t]*:?[ \t]*$")
+# What follows a timeline in a post-mortem: never one of its sub-headings.
+_ENDS = re.compile(
+    r"^\W*(?:\d+\.?\s*)?(?:action|follow|lessons|todo|next[ \t]+steps|root[ \t]+causes?|contributing|impact"
+    r"|what[ \t]+went|corrective|remediation|appendix|summary|background|glossary|supporting)",
+    re.IGNORECASE,
+)
 BOLD_LEVEL = 7  # a bold line used as a heading ranks below every real heading
 
 
@@ -44,24 +49,52 @@ def heading_of(line: Line) -> tuple[int, str] | None:
 
 
 def is_timeline_title(title: str) -> bool:
-    return len(title.split()) <= 14 and _TITLE.search(title) is not None and not _NOT_TIMELINE.match(title)
+    return len(title.split()) <= 14 and _TITLE.search(title) is not None and not _ENDS.match(title)
+
+
+def _dated(title: str) -> bool:
+    """A heading that is a day or a moment ("2020-02-21", "2018 October 21 22:52 UTC") is part of the
+    timeline even at its heading's level: a pasted timeline inside the issue form's ``### Timeline``."""
+    stamp = read_stamp(title)
+    return stamp is not None and (stamp.date is not None or stamp.clock is not None)
 
 
 def _named(lines: tuple[Line, ...]) -> Section | None:
+    """The first section under a timeline heading that holds anything (the issue form's empty field is
+    passed over for a pasted "## Timeline" below it), else the first, empty one."""
     level: int | None = None
     start = 0
     title = ""
+    first: Section | None = None
     for position, line in enumerate(lines):
         heading = heading_of(line)
-        if level is None:
-            if heading and is_timeline_title(heading[1]):
-                level, title, start = heading[0], heading[1], position
+        if heading is None or (level is not None and not _ends(heading, level)):
             continue
-        if heading and heading[0] <= level:
-            return Section(title, lines[start + 1 : position], start)
+        if level is not None:
+            found = Section(title, lines[start + 1 : position], start)
+            if _has_content(found):
+                return found
+            first, level = first or found, None
+        if is_timeline_title(heading[1]):
+            level, title, start = heading[0], heading[1], position
     if level is None:
-        return None
+        return first
     return Section(title, lines[start + 1 :], start)
+
+
+def _ends(heading: tuple[int, str], level: int) -> bool:
+    """A heading of the section's level or higher ends it, unless it is a day or a moment; the next part
+    of a post-mortem ("### Action items", "Root cause") ends it at any level."""
+    if _ENDS.match(heading[1]):
+        return True
+    return heading[0] <= level and not _dated(heading[1])
+
+
+def _has_content(section: Section) -> bool:
+    return any(
+        line.kind not in (Kind.BLANK, Kind.COMMENT) and line.text.strip() != NO_RESPONSE
+        for line in section.lines
+    )
 
 
 def _split(lines: tuple[Line, ...]) -> list[tuple[int, str, int, int]]:
@@ -95,7 +128,7 @@ def _guessed(lines: tuple[Line, ...]) -> list[Section]:
             chosen.append(Section(title, lines[first:end], first, child=True))
             continue
         taken_level = None
-        if not _NOT_TIMELINE.match(title) and normalise_key(title) not in _FIELDS and _has_times(own):
+        if not _ENDS.match(title) and normalise_key(title) not in _FIELDS and _has_times(own):
             chosen.append(Section(title, own, first))
             taken_level = level or None
     return chosen
