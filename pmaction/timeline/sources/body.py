@@ -14,7 +14,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 
 from pmaction.incident.issueform import NO_RESPONSE, field_value, scan_body
 from pmaction.incident.model import Incident
@@ -25,7 +25,6 @@ from pmaction.text.stamps import (
     Stamp,
     find_date,
     find_moment,
-    moment,
     place,
     read_stamp,
     words_after,
@@ -33,10 +32,10 @@ from pmaction.text.stamps import (
 from pmaction.timeline.context import (
     date_statement,
     reverse_statement,
-    roll,
     zone_statement,
 )
 from pmaction.timeline.model import DateOrder, Entry, Found, SourceContext
+from pmaction.timeline.sources.body_draft import Draft, far_off, first_day, order_learnt, placed_drafts
 from pmaction.timeline.sources.body_section import Section, heading_of, timeline_sections
 from pmaction.timeline.sources.body_table import TableShape, row_stamp_text, table_shape
 from pmaction.timeline.tags import TIME_HINT, find_tags, quote
@@ -50,7 +49,6 @@ _IMAGE = re.compile(r"^[ \t]*(?:!\[|<(?:img|picture|video|figure)\b)", re.IGNORE
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
 # A bullet that only labels the ones nested under it ("- **Context**:"), like a sub-heading.
 _LABEL = re.compile(r"^(?:\*\*|__)?[\w][\w ./&-]{0,40}?(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?:?$")
-_FAR = timedelta(days=30)
 _INVISIBLE = BLOCK_KINDS | {Kind.COMMENT, Kind.TABLE_SEPARATOR, Kind.UNDERLINE}
 
 
@@ -62,37 +60,6 @@ def _normalise_line(line: str) -> str:
 def line_key(line: str) -> str:
     """The key of the entry a body line starts (before a number for a repeated line): on the page's rows."""
     return "body-" + hashlib.sha1(_normalise_line(line.strip()).encode("utf-8")).hexdigest()[:12]
-
-
-@dataclass
-class _Draft:
-    """An entry being read: its first line, the stamp it starts with and the lines that continue it."""
-
-    first: Line
-    kind: str  # "item", "para", "heading", "row", "fence"
-    column: int  # where a list item's text starts; deeper lines are its details
-    stamp: Stamp | None
-    text: str
-    reading: Reading
-    closer: str = ""  # an emphasis opened before the stamp and closed at the entry's end ("**02:06: x**")
-    parts: list[str] = field(default_factory=list)
-    raw: list[str] = field(default_factory=list)
-
-    def add(self, line: Line, text: str, *, wrapped: bool) -> None:
-        self.raw.append(line.text)
-        if not self.parts:
-            self.parts.append(text)
-        elif wrapped:
-            self.parts[-1] = f"{self.parts[-1]} {text.strip()}"
-        else:
-            self.parts.append(text.strip())
-
-    def full_text(self) -> str:
-        parts = [part for part in self.parts if part.strip()]
-        text = "\n".join(parts)
-        if self.closer and text.rstrip().endswith(self.closer):
-            text = text.rstrip()[: -len(self.closer)].rstrip()
-        return text
 
 
 def _line_text(line: Line) -> str:
@@ -115,8 +82,8 @@ class _Walk:
     reading: Reading
     default_day: date | None
     table: TableShape | None = None
-    drafts: list[_Draft] = field(default_factory=list)
-    current: _Draft | None = None
+    drafts: list[Draft] = field(default_factory=list)
+    current: Draft | None = None
     blank: bool = False  # a blank line since the current draft's last line
     statement: str | None = None  # the context paragraph being read: its wrapped lines state it together
 
@@ -125,7 +92,7 @@ def _start(walk: _Walk, line: Line, kind: str, column: int, text: str, stamp: St
     words, closer = words_after(text, stamp) if stamp is not None else (text.strip(), "")
     if stamp is not None and stamp.date is not None and stamp.clock is None:
         words, closer = _date_words(text, stamp), ""
-    draft = _Draft(line, kind, column, stamp, words, walk.reading, closer)
+    draft = Draft(line, kind, column, stamp, words, walk.reading, closer)
     draft.parts.append(words)
     draft.raw.append(line.text)
     walk.drafts.append(draft)
@@ -260,7 +227,7 @@ def _row(walk: _Walk, line: Line) -> None:
     # Whatever the moment's cells hold beyond the moment stays in the words: nothing is cut.
     rest = stamp_text if stamp is None else _date_words(stamp_text, stamp)
     words = " | ".join(part for part in (rest, words) if part)
-    draft = _Draft(line, "row", 0, stamp, words, walk.reading)
+    draft = Draft(line, "row", 0, stamp, words, walk.reading)
     draft.parts.append(words)
     draft.raw.append(line.text)
     walk.drafts.append(draft)
@@ -302,54 +269,7 @@ def _line(walk: _Walk, line: Line) -> None:
 # --- from drafts to entries ---------------------------------------------------------------------------------
 
 
-def _order_learnt(drafts: Sequence[_Draft], stated: DateOrder) -> DateOrder:
-    """A day-or-month-first date is read the way the write-up's unambiguous ones are ("24-10-2024")."""
-    if stated != "auto":
-        return stated
-    proven = {d.stamp.date.proves for d in drafts if d.stamp is not None and d.stamp.date is not None}
-    proven.discard(None)
-    return proven.pop() if len(proven) == 1 else "auto"  # type: ignore[return-value]
-
-
-def _placed(drafts: Sequence[_Draft], default_day: date | None) -> list[Placed]:
-    """Each draft's moment. A date written on a line holds for the bare times below it, as does the next
-    day a list has rolled over to, until the next date line or heading states another."""
-    placed: list[Placed] = []
-    previous: datetime | None = None
-    running: tuple[date | None, date] | None = None  # (the stated day it follows, the day now)
-    for draft in drafts:
-        if draft.stamp is None:
-            placed.append(_undated(draft, previous, running))
-            continue
-        reading = draft.reading
-        if running is not None and running[0] == reading.day:
-            reading = replace(reading, day=running[1])
-        found = roll(place(draft.stamp, reading, default_day), draft.stamp, reading, previous)
-        placed.append(found)
-        if found.when is not None and not found.date_only:
-            previous = found.when
-        # The next day a list rolled over to holds below; a date written on a line holds only where no
-        # date is stated above ("Unless otherwise noted all events happened on 2019-10-21").
-        rolled = draft.stamp.date is None and found.day != reading.day
-        if found.day is not None and (rolled or draft.reading.day is None):
-            running = (draft.reading.day, found.day)
-    return placed
-
-
-def _undated(draft: _Draft, previous: datetime | None, running: tuple[date | None, date] | None) -> Placed:
-    """An entry without a stamp: on the day stated above it when it is that day's first (the bullets under
-    a ``2019-02-18:`` line), else a step after the entry above it (no time)."""
-    day = draft.reading.day
-    if running is not None and running[0] == day:
-        day = running[1]
-    if day is None:
-        return Placed(None)
-    if previous is not None and previous.astimezone(draft.reading.zone).date() >= day:
-        return Placed(None)
-    return Placed(moment(day, time(0, 0), draft.reading.zone), date_only=True, day=day)
-
-
-def _warning(number: int, draft: _Draft, placed: Placed) -> str | None:
+def _warning(number: int, draft: Draft, placed: Placed) -> str | None:
     first = draft.first.text.strip()
     if placed.when is None:
         why = f" ({placed.warning})" if draft.stamp is not None and placed.warning else ""
@@ -362,28 +282,10 @@ def _warning(number: int, draft: _Draft, placed: Placed) -> str | None:
     return None
 
 
-def _far_off(placed: Sequence[Placed], drafts: Sequence[_Draft]) -> dict[int, str]:
-    """Lines whose own date is far from the lines around it ("2016-03-18 13:00" among 2015-03-18 lines): kept
-    as written, and said, since a typo in a year moves a row to the bottom of the table."""
-    timed = [(i, p.when) for i, p in enumerate(placed) if p.when is not None]
-    found: dict[int, str] = {}
-    for position, (index, when) in enumerate(timed):
-        stamp = drafts[index].stamp
-        if stamp is None or stamp.date is None or stamp.date.year is None:
-            continue
-        around = [w for _, w in timed[max(0, position - 1) : position] + timed[position + 1 : position + 2]]
-        if around and all(abs(when - other) > _FAR for other in around):
-            found[index] = (
-                f"is dated {when:%Y-%m-%d}, more than {_FAR.days} days from the lines around it: is the date "
-                "a typo? (it is kept as written)"
-            )
-    return found
-
-
-def _entries(drafts: Sequence[_Draft], placed: Sequence[Placed]) -> Found:
+def _entries(drafts: Sequence[Draft], placed: Sequence[Placed]) -> Found:
     entries: list[Entry] = []
     warnings: list[str] = []
-    far = _far_off(placed, drafts)
+    far = far_off(placed, drafts)
     seen: dict[str, int] = {}
     previous: datetime | None = None
     for order, (draft, found) in enumerate(zip(drafts, placed, strict=True), start=1):
@@ -424,19 +326,6 @@ def _preface_zone(lines: Sequence[Line], before: int, zone: tzinfo) -> tzinfo:
     return zone
 
 
-def _first_day(drafts: Sequence[_Draft], default_day: date | None) -> date | None:
-    """The day bare times at the top belong to: the incident's, unless the write-up's first full date is
-    more than a day from it (a post-mortem pasted long after the incident)."""
-    for draft in drafts:
-        stamp = draft.stamp
-        if stamp is not None and stamp.date is not None and stamp.date.year is not None:
-            day = place(stamp, draft.reading, default_day).day
-            if day is not None and (default_day is None or abs((day - default_day).days) > 1):
-                return day
-            return default_day
-    return default_day
-
-
 def body_entries(
     body: str,
     *,
@@ -461,9 +350,9 @@ def body_entries(
         if section is not sections[0] and not section.child:
             walk.current = None
         _walk(walk, section.lines)
-    order = _order_learnt(walk.drafts, date_order)
+    order = order_learnt(walk.drafts, date_order)
     drafts = [replace(d, reading=replace(d.reading, order=order)) for d in walk.drafts]
-    placed = _placed(drafts, _first_day(drafts, default_day))
+    placed = placed_drafts(drafts, first_day(drafts, default_day))
     return _entries(drafts, placed)
 
 

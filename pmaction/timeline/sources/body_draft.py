@@ -1,0 +1,128 @@
+"""The entries of a body's timeline while they are read, and the moments they name in order.
+
+A ``Draft`` is an entry's first line, the stamp it starts with and the lines that continue it; the walk in
+timeline/sources/body.py makes them. Here they get their moments: the date each line inherits (a date
+written on a line, the next day a list rolled over to), an untimed line's place, and the lines whose own
+date is far from their neighbours'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+
+from pmaction.text.markdown import Line
+from pmaction.text.stamps import DateOrder, Placed, Reading, Stamp, moment, place
+from pmaction.timeline.context import roll
+
+_FAR = timedelta(days=30)
+
+
+@dataclass
+class Draft:
+    """An entry being read: its first line, the stamp it starts with and the lines that continue it."""
+
+    first: Line
+    kind: str  # "item", "para", "heading", "row", "fence"
+    column: int  # where a list item's text starts; deeper lines are its details
+    stamp: Stamp | None
+    text: str
+    reading: Reading
+    closer: str = ""  # an emphasis opened before the stamp and closed at the entry's end ("**02:06: x**")
+    parts: list[str] = field(default_factory=list)
+    raw: list[str] = field(default_factory=list)
+
+    def add(self, line: Line, text: str, *, wrapped: bool) -> None:
+        self.raw.append(line.text)
+        if not self.parts:
+            self.parts.append(text)
+        elif wrapped:
+            self.parts[-1] = f"{self.parts[-1]} {text.strip()}"
+        else:
+            self.parts.append(text.strip())
+
+    def full_text(self) -> str:
+        parts = [part for part in self.parts if part.strip()]
+        text = "\n".join(parts)
+        if self.closer and text.rstrip().endswith(self.closer):
+            text = text.rstrip()[: -len(self.closer)].rstrip()
+        return text
+
+
+def order_learnt(drafts: Sequence[Draft], stated: DateOrder) -> DateOrder:
+    """A day-or-month-first date is read the way the write-up's unambiguous ones are ("24-10-2024")."""
+    if stated != "auto":
+        return stated
+    proven = {d.stamp.date.proves for d in drafts if d.stamp is not None and d.stamp.date is not None}
+    proven.discard(None)
+    return proven.pop() if len(proven) == 1 else "auto"  # type: ignore[return-value]
+
+
+def placed_drafts(drafts: Sequence[Draft], default_day: date | None) -> list[Placed]:
+    """Each draft's moment. A date written on a line holds for the bare times below it, as does the next
+    day a list has rolled over to, until the next date line or heading states another."""
+    placed: list[Placed] = []
+    previous: datetime | None = None
+    running: tuple[date | None, date] | None = None  # (the stated day it follows, the day now)
+    for draft in drafts:
+        if draft.stamp is None:
+            placed.append(_undated(draft, previous, running))
+            continue
+        reading = draft.reading
+        if running is not None and running[0] == reading.day:
+            reading = replace(reading, day=running[1])
+        found = roll(place(draft.stamp, reading, default_day), draft.stamp, reading, previous)
+        placed.append(found)
+        if found.when is not None and not found.date_only:
+            previous = found.when
+        # The next day a list rolled over to holds below; a date written on a line holds only where no
+        # date is stated above ("Unless otherwise noted all events happened on 2019-10-21").
+        rolled = draft.stamp.date is None and found.day != reading.day
+        if found.day is not None and (rolled or draft.reading.day is None):
+            running = (draft.reading.day, found.day)
+    return placed
+
+
+def _undated(draft: Draft, previous: datetime | None, running: tuple[date | None, date] | None) -> Placed:
+    """An entry without a stamp: on the day stated above it when it is that day's first (the bullets under
+    a ``2019-02-18:`` line), else a step after the entry above it (no time)."""
+    day = draft.reading.day
+    if running is not None and running[0] == day:
+        day = running[1]
+    if day is None:
+        return Placed(None)
+    if previous is not None and previous.astimezone(draft.reading.zone).date() >= day:
+        return Placed(None)
+    return Placed(moment(day, time(0, 0), draft.reading.zone), date_only=True, day=day)
+
+
+def far_off(placed: Sequence[Placed], drafts: Sequence[Draft]) -> dict[int, str]:
+    """Lines whose own date is far from the lines around it ("2016-03-18 13:00" among 2015-03-18 lines): kept
+    as written, and said, since a typo in a year moves a row to the bottom of the table."""
+    timed = [(i, p.when) for i, p in enumerate(placed) if p.when is not None]
+    found: dict[int, str] = {}
+    for position, (index, when) in enumerate(timed):
+        stamp = drafts[index].stamp
+        if stamp is None or stamp.date is None or stamp.date.year is None:
+            continue
+        around = [w for _, w in timed[max(0, position - 1) : position] + timed[position + 1 : position + 2]]
+        if around and all(abs(when - other) > _FAR for other in around):
+            found[index] = (
+                f"is dated {when:%Y-%m-%d}, more than {_FAR.days} days from the lines around it: is the date "
+                "a typo? (it is kept as written)"
+            )
+    return found
+
+
+def first_day(drafts: Sequence[Draft], default_day: date | None) -> date | None:
+    """The day bare times at the top belong to: the incident's, unless the write-up's first full date is
+    more than a day from it (a post-mortem pasted long after the incident)."""
+    for draft in drafts:
+        stamp = draft.stamp
+        if stamp is not None and stamp.date is not None and stamp.date.year is not None:
+            day = place(stamp, draft.reading, default_day).day
+            if day is not None and (default_day is None or abs((day - default_day).days) > 1):
+                return day
+            return default_day
+    return default_day
