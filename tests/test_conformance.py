@@ -51,6 +51,7 @@ OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/assignees"),
     ("get", "/repos/{owner}/{repo}/assignees/{assignee}"),
     ("get", "/repos/{owner}/{repo}/contents/{path}"),
+    ("get", "/users/{username}"),  # an invitee's public e-mail
     ("get", "/rate_limit"),
     ("get", "/repos/{owner}/{repo}/deployments"),
     ("get", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),

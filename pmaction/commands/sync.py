@@ -16,7 +16,12 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from pmaction.commands.sync_meetings import calendar_links, plan_meetings, record_on_milestone
+from pmaction.commands.sync_meetings import (
+    calendar_links,
+    for_new_milestone,
+    plan_meetings,
+    record_on_milestone,
+)
 from pmaction.commands.sync_page import PageWriter, write_wiki
 from pmaction.commands.sync_state import SyncState, due_text, job_summary
 from pmaction.errors import ConfigError, PmactionError
@@ -60,10 +65,10 @@ def sync(session: Session, number: int | None) -> None:
     state = _start(session, incident)
     template = load_template(session)  # before the first write: a missing template stops the run cleanly
     failures: list[PmactionError] = []
+    _step(failures, lambda: _invite(session, state))  # before the milestone: a new one names the meetings
     _step(failures, lambda: _review(session, state))
     _guard(session, state)
     _name_page(session, state)  # after the guard: a redacted title gives the file name
-    _step(failures, lambda: _invite(session, state))
     items = _backlogging(session, state, failures)
     body_decisions = items.apply(state.body_items.agreed)
     _wiki(session, state, items, template)
@@ -190,6 +195,7 @@ def _review(session: Session, state: SyncState) -> None:
         page_url=None,
         existing=reviews,
         owners=issue.assignees,
+        meetings=for_new_milestone(session, state),
     )
     state.review = review
     state.reviews = {n: _review_state(r) for n, r in reviews.items()}

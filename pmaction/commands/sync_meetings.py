@@ -6,8 +6,9 @@ this module only gathers their inputs and hands their results to the writers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import quote
 
 from pmaction.commands.sync_state import SyncState, facts_of
@@ -29,6 +30,7 @@ from pmaction.report.charts import key_moments, moments_strip
 from pmaction.review.dates import with_meetings
 from pmaction.run.session import Session
 from pmaction.text.times import format_time
+from pmaction.wiki.names import page_file_name
 from pmaction.wiki.render import PRIME_DIRECTIVE_SOURCE, PageContext
 
 MAX_PEOPLE = 10  # invitees looked up on GitHub (one request each); more are named in the description
@@ -77,7 +79,13 @@ def wiki_file_url(server_url: str, full_name: str, name: str) -> str:
     return f"{server_url.rstrip('/')}/{full_name}/wiki/{quote(name, safe='-_.')}"
 
 
-def meetings_of(session: Session, state: SyncState, plan: Invitees, page_url: str) -> list[Meeting]:
+def _due(state: SyncState) -> date | None:
+    return state.review.due_on if state.review is not None else None
+
+
+def meetings_of(
+    session: Session, state: SyncState, plan: Invitees, page_url: str, review_due: date | None
+) -> list[Meeting]:
     config, issue, tz = session.config, state.incident.issue, session.config.tz
     moments = state.timeline.moments
     chair = f"@{plan.facilitator}" if plan.facilitator else "the facilitator (not named yet)"
@@ -101,19 +109,17 @@ def meetings_of(session: Session, state: SyncState, plan: Invitees, page_url: st
                 page_url,
             )
         )
-    review = state.review
-    if config.review_meeting is not None and review is not None and review.due_on is not None:
+    if config.review_meeting is not None and review_due is not None:
         lines = [
             f"Review of the follow-ups of #{issue.number} {issue.title}",
-            f"Milestone: {review.html_url or 'not created yet'}",
-            "The agenda comes with the reminder on the issue.",
+            "The agenda comes with the reminder on the issue; its items are the review milestone's.",
         ]
         found.append(
             Meeting(
                 "review",
                 uid_of(state.full_name, issue.number, "review"),
                 f"Post-mortem review: #{issue.number} {issue.title}",
-                at_local(review.due_on, config.review_meeting, tz),
+                at_local(review_due, config.review_meeting, tz),
                 config.review_meeting.duration,
                 describe(lines, plan.people),
                 page_url,
@@ -123,10 +129,16 @@ def meetings_of(session: Session, state: SyncState, plan: Invitees, page_url: st
 
 
 def calendar_links(
-    session: Session, state: SyncState, plan: Invitees, page_name: str, page_url: str
+    session: Session,
+    state: SyncState,
+    plan: Invitees,
+    page_name: str,
+    page_url: str,
+    review_due: date | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """(text, URL) of the .ics file and of each event's Google Calendar link; none without meetings."""
-    meetings = meetings_of(session, state, plan, page_url)
+    due = review_due if review_due is not None else _due(state)
+    meetings = meetings_of(session, state, plan, page_url, due)
     if not meetings:
         return ()
     tz = session.config.tz
@@ -147,7 +159,7 @@ def meeting_files(
 ) -> dict[str, str]:
     """The .ics file (built on the one the wiki holds) and the key-moments strip, next to page ``name``."""
     out: dict[str, str] = {}
-    meetings = meetings_of(session, state, plan, url)
+    meetings = meetings_of(session, state, plan, url, _due(state))
     if meetings:
         previous = files.get(ics_name(name))
         now: datetime = session.clock.now()
@@ -174,15 +186,37 @@ def shown_on_page(
 # --- after the wiki: the milestone and the status comment ---------------------------------------------------
 
 
+def _milestone_line(links: tuple[tuple[str, str], ...]) -> list[str]:
+    line = " · ".join(f"[{text}]({url})" for text, url in links)
+    return [line] if line else []
+
+
+def for_new_milestone(session: Session, state: SyncState) -> Callable[[date], tuple[str | None, list[str]]]:
+    """What a milestone made in this run says of the meetings, for its due date: the same lines
+    record_on_milestone would write after the wiki, so the first sync needs no second write. The page is
+    named as _name_page will name it (a title the guard redacts makes one PATCH later)."""
+
+    def lines(due: date) -> tuple[str | None, list[str]]:
+        plan = state.invitees
+        if plan is None:
+            return None, []
+        name = page_file_name(state.incident.issue, state.timeline.moments.announced, session.config.tz)
+        url = state.url_of(session.ctx.server_url, name)
+        return plan.facilitator, _milestone_line(calendar_links(session, state, plan, name, url, due))
+
+    return lines
+
+
 def record_on_milestone(session: Session, state: SyncState, plan: Invitees) -> None:
     """The milestone's description links the invitations and records the facilitator for the nag; one
-    PATCH, only when that changed."""
+    PATCH, only when that changed (a new milestone already says it). Left alone while the wiki fails."""
     review = state.review
     if review is None or review.planned or review.state != "open" or state.milestone_number is None:
         return
-    links = calendar_links(session, state, plan, state.page_name, state.page_url) if state.wiki_ok else ()
-    line = " · ".join(f"[{text}]({url})" for text, url in links)
-    wanted = with_meetings(review.description, plan.facilitator, [line] if line else [])
+    if not state.wiki_ok:
+        return
+    links = calendar_links(session, state, plan, state.page_name, state.page_url)
+    wanted = with_meetings(review.description, plan.facilitator, _milestone_line(links))
     if wanted == review.description:
         return
     session.github.edit_milestone(

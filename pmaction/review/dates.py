@@ -137,7 +137,7 @@ def with_owners(description: str, owners: Sequence[str]) -> str:
     return "\n".join([*lines, new])
 
 
-CALENDAR_PREFIX = "Add to calendar:"
+CALENDAR_PREFIX = "Meetings:"
 
 
 def parse_facilitator(description: str | None) -> str | None:

@@ -8,7 +8,7 @@ loser adopts the winner's milestone.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -24,6 +24,7 @@ from pmaction.review.dates import (
     parse_facilitator,
     parse_owners,
     parse_review_after,
+    with_meetings,
     with_owners,
 )
 from pmaction.text import markers
@@ -96,8 +97,11 @@ def ensure_review(
     page_url: str | None,
     existing: dict[int, Review] | None = None,
     owners: Sequence[str] = (),
+    meetings: Callable[[date], tuple[str | None, Sequence[str]]] | None = None,
 ) -> tuple[Review, bool]:
-    """The incident's review milestone, created if missing. Returns (review, created)."""
+    """The incident's review milestone, created if missing. Returns (review, created). ``meetings`` gives,
+    for a due date, the facilitator and the calendar lines a new milestone's description carries (so the
+    first sync needs no second write for them)."""
     reviews = existing if existing is not None else list_reviews(github)
     title = milestone_title(incident, incident_title)
     if incident in reviews:
@@ -128,6 +132,8 @@ def ensure_review(
         page_url=page_url,
         owners=owners,
     )
+    if meetings is not None:
+        description = with_meetings(description, *meetings(due))
     action = f"create the review milestone {title!r}"
     planned = f"would create review milestone '{title}', due {due}"
     try:
