@@ -86,6 +86,14 @@ def review_due(start: date, review_after: str) -> date:
     return add_period(start, period)
 
 
+def _new_description(
+    full_name: str, incident: int, incident_url: str, page_url: str | None, owners: Sequence[str]
+) -> str:
+    return milestone_description(
+        full_name=full_name, incident=incident, incident_url=incident_url, page_url=page_url, owners=owners
+    )
+
+
 def ensure_review(
     github: GitHub,
     *,
@@ -125,15 +133,8 @@ def ensure_review(
                     review = review_from(updated, incident)
         return review, False
     due = review_due(start, review_after)
-    description = milestone_description(
-        full_name=github.full_name,
-        incident=incident,
-        incident_url=incident_url,
-        page_url=page_url,
-        owners=owners,
-    )
-    if meetings is not None:
-        description = with_meetings(description, *meetings(due))
+    description = _new_description(github.full_name, incident, incident_url, page_url, owners)
+    description = with_meetings(description, *meetings(due)) if meetings is not None else description
     action = f"create the review milestone {title!r}"
     planned = f"would create review milestone '{title}', due {due}"
     try:

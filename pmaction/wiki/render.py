@@ -162,6 +162,12 @@ def variables(ctx: PageContext, rows: Sequence[str]) -> dict[str, Any]:
         "review": review,
         "prime_directive": PRIME_DIRECTIVE,
         "prime_directive_source": PRIME_DIRECTIVE_SOURCE,
+        **_meeting_variables(ctx),
+    }
+
+
+def _meeting_variables(ctx: PageContext) -> dict[str, str]:
+    return {
         "facilitator": f"@{ctx.facilitator}" if ctx.facilitator else "",
         "calendar": " · ".join(link(text, url) for text, url in ctx.calendar),
         "moments_image": _moments_image(ctx),
