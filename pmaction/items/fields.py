@@ -26,7 +26,7 @@ _BARE_OWNER = re.compile(
 _PRIORITY = re.compile(r"(?i)(?<![\w#/-])(?:priority:\s*)?P(?P<level>[0-3])(?![\w-])")
 _DUE = re.compile(r"(?i)(?<![\w/-])due:\s*(?P<date>\d{4}-\d{2}-\d{2})(?![\w-])")
 # "(#123)" in an issue (GitHub autolinks it), "([#123](url))" on a wiki page (wikis do not autolink).
-REF = re.compile(r"[ \t]*\((?:#(?P<number>\d{1,10})|\[#(?P<linked>\d{1,10})\]\((?P<url>[^()\s]*)\))\)[ \t]*$")
+REF = re.compile(r"\((?:#(?P<number>\d{1,10})|\[#(?P<linked>\d{1,10})\]\((?P<url>[^()\s]*)\))\)[ \t]*$")
 # Masked before looking for tokens: code spans, link targets and bare URLs (``https://x/#prevent``).
 _OPAQUE = re.compile(r"`+[^`]*`+|\]\([^)]*\)|<https?://[^>]*>|https?://\S+")
 
@@ -39,7 +39,9 @@ _WORDS = (
 )
 _CAPS = r"DONE|COMPLETED?|FIXED|TODO|TO DO|WIP|IN PROGRESS"
 _TOKEN = rf"\((?P<a>{_WORDS})\)|\[(?P<b>{_WORDS})\]|(?:\*\*|__)(?P<c>{_WORDS})(?:\*\*|__)|(?P<d>✅|✔️?|☑️?|⏳)"
-_STATUS_END = re.compile(rf"(?:[ \t]*(?:{_TOKEN})|[ \t]+[-–—:]?[ \t]*(?P<e>{_CAPS}))[ \t.]*$")
+# Matched against the text with its trailing spaces and dots cut, so no pattern starts with a run of spaces
+# (a search would try it from every space: quadratic on a long line).
+_STATUS_END = re.compile(rf"(?:{_TOKEN}|(?<![^\s:–—-])(?P<e>{_CAPS}))$")
 _STATUS_START = re.compile(rf"^[ \t]*(?:{_TOKEN}|(?P<e>{_CAPS})(?=[ \t]*[:–—-]))[ \t:–—-]*")
 _STATUS_CELL = re.compile(rf"^(?:{_TOKEN}|(?P<e>{_WORDS}))$")
 
@@ -117,11 +119,11 @@ def parse_fields(
 
 def status_of(text: str) -> tuple[str, str | None]:
     """The text without a status word at its start or end, and that status ("done" / "todo")."""
-    for pattern in (_STATUS_END, _STATUS_START):
-        found = pattern.search(text)
+    for pattern, subject in ((_STATUS_END, text.rstrip(" \t.")), (_STATUS_START, text)):
+        found = pattern.search(subject)
         # A lone word is the item, not its status ("- Open").
-        if found and text[: found.start()].strip() + text[found.end() :].strip():
-            return text[: found.start()] + " " + text[found.end() :], _status_word(found)
+        if found and subject[: found.start()].strip() + subject[found.end() :].strip():
+            return subject[: found.start()] + " " + subject[found.end() :], _status_word(found)
     return text, None
 
 
@@ -132,39 +134,49 @@ def status_cell(cell: str) -> str | None:
 
 # --- links to an issue the item already has -----------------------------------------------------------------
 
-_INLINE_LINK = r"\[(?P<text>[^\]\n]*)\]\((?P<url>[^)\s]+)(?:[ \t]+\"[^\"]*\")?\)"
+_INLINE_LINK = r"\[(?P<text>[^\]\n]*)\]\((?P<url>[^)\s]{1,2000})(?:[ \t]+\"[^\"]*\")?\)"
 _REF_LINK = r"\[(?P<rtext>[^\]\n]+)\](?:\[(?P<label>[^\]\n]*)\])?"
 _BARE_URL = r"<?(?P<bare>https?://[^\s<>]*[^\s<>.,;:)\]])>?"
 _BUG = r"\b(?P<bug>(?:bug|issue|ticket|task)\s*#?\s*(?:[A-Z]{1,3}-?)?\d{3,}|b/\d{3,})\b"
 _CROSS = r"(?<![\w/])(?P<cross>[\w.-]+/[\w.-]+#(?P<cross_number>\d+))\b"
-_LINK_TOKEN = re.compile(f"{_INLINE_LINK}|{_REF_LINK}|{_BARE_URL}|{_BUG}|{_CROSS}", re.I)
+_TOKENS = f"{_INLINE_LINK}|{_REF_LINK}|{_BARE_URL}|{_BUG}|{_CROSS}"
+_EDGE = " \t-–—:;,.*_([)]"
+_LEAD = " \t-–—:;,.*_"  # what may stand before a leading reference ("[" and "(" open one)
+_TAIL = 2000  # a trailing reference starts within this many characters of the end
+_LINK_TOKEN = re.compile(f"(?P<tok>{_TOKENS})", re.I)
+_LINK_END = re.compile(f"(?P<tok>{_TOKENS})[{re.escape(_EDGE)}]*$", re.I)
 # A URL that points at tracked work: an issue, a pull or merge request, a ticket, a bug, a task.
 _TRACKER_URL = re.compile(
     r"/(?:issues?|pulls?|merge_requests|work_items|tickets?|tasks?|cases?|bugs?)(?:[/?#]|$)"
     r"|/browse/[A-Z][A-Z0-9]+-\d+|show_bug|[/.]bugs?[./]|jira|linear\.app|youtrack",
     re.I,
 )
-_EDGE = " \t-–—:;,.*_([)]"
 
 
 def linked(text: str, repo: str | None, definitions: Mapping[str, str]) -> tuple[str, int | None, str | None]:
-    """An issue link at the very start or end of the item (or wrapping all of it): the item's issue.
-    Returns the text with that reference cut (a link's text kept), our issue, or an issue elsewhere."""
-    for match in _LINK_TOKEN.finditer(text):
-        before, after = text[: match.start()], text[match.end() :]
-        if before.strip(_EDGE) and after.strip(_EDGE):
-            continue  # in the middle of the sentence: a link for context, not the item's issue
+    """An issue link at the very start or end of the item (or wrapping all of it): the item's issue; one in
+    the middle of the sentence is a link for context. Returns the text with that reference cut (a link's
+    text kept), our issue, or an issue elsewhere."""
+    lead = len(text) - len(text.lstrip(_LEAD))
+    # Only where a reference can stand: a match at the start, a search over the last characters for one that
+    # ends the text (a search over all of a long line would be quadratic).
+    starts = (_LINK_TOKEN.match(text, lead), _LINK_END.search(text, max(lead, len(text) - _TAIL)))
+    for match in starts:
+        if match is None:
+            continue
         target = _target(match, definitions)
         if target is None:
             continue
+        start, end = match.span("tok")
+        before, after = text[:start], text[end:]
         number = _our_number(target, repo, match)
         kept = match["text"] if match["text"] is not None else ""
         if not before.strip(_EDGE):  # "[#2226]: Add logging": the separator goes with the reference
             before, after = "", after.lstrip(" \t:–—-")
-        elif not after.strip(_EDGE):
+        else:
             before = before.rstrip(" \t:–—-")
         if not (before + kept + after).strip(_EDGE):
-            kept = match["text"] or match.group(0)  # the link is all there is: keep it as the title
+            kept = match["text"] or match["tok"]  # the link is all there is: keep it as the title
         return before + kept + after, number, None if number is not None else target
     return text, None, None
 

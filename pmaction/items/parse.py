@@ -96,6 +96,7 @@ class _Candidate:
     end: ContentLine
     indent: int = 0
     columns: Columns | None = None
+    link_at: int = -1  # where a link goes in its last line, when not at the end
 
 
 @dataclass
@@ -112,6 +113,9 @@ def _indent(text: str) -> int:
 # Lines under the heading that are no item and need no word: an instruction in italics, a form's empty
 # answer, an intro ending with a colon ("Work is split across the following issues:").
 _QUIET = re.compile(r"^\s*(?:(?:_[^_].*_|\*[^*].*\*)\s*|.*:\s*|_No response_\s*)$")
+
+
+_HTML_ITEM = re.compile(r"(?i)^\s*<li>\s*(?P<text>.*?)[ \t]*(?:</li>)?\s*$")
 
 
 class _Reader:
@@ -175,6 +179,13 @@ class _Reader:
         self.open.columns = self.columns.get(line.table)
 
     def _plain(self, entry: _Section, line: ContentLine) -> None:
+        html_item = _HTML_ITEM.match(line.text)
+        if html_item:  # "<li>text</li>": GitHub renders an HTML list as a list
+            self._start(entry, line, "bullet", html_item["text"])
+            assert self.open is not None
+            self.open.link_at = html_item.end("text")  # a link goes before the "</li>"
+            self.open = None  # its wrapped lines would be HTML too: one line is the item
+            return
         candidate = self.open
         wraps = candidate is not None and candidate.kind != "row"
         if wraps and (not self.blank or _indent(line.text) >= 2) and not is_definition(line.text):
@@ -283,7 +294,8 @@ def _fields(
     text = " ".join(part.strip() for part in candidate.parts)
     first = candidate.parts[0] if len(candidate.parts) > 1 else None
     read = f.parse_fields(text, taxonomy, where, repo=repo, definitions=definitions, first_line=first)
-    return replace(read, link_at=len(candidate.end.text.rstrip(" \t")))
+    end = candidate.link_at if candidate.link_at >= 0 else len(candidate.end.text.rstrip(" \t"))
+    return replace(read, link_at=end)
 
 
 def _from_headings(

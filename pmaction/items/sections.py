@@ -35,6 +35,7 @@ _AGREED_HEADING = re.compile(
     r"|\b(?:corrective|preventa?tive|remedial|remediations?)\b"
     r"|\bwhat\s+we(?:\s*['’]\s*(?:re|ll)|\s+are|\s+will)?\s+(?:be\s+)?"
     r"(?:doing|do|change|changing|fix|fixing|improve|improving)\b"
+    r"|\bwhat\s+(?:can|will)\s+we\s+(?:do|change|fix|improve)\b"
     r"|\bprevent(?:ing|ion)?\b.*\b(?:again|recurrences?|repeats?|future)\b"
     r"|\btodos?\b|\bto-dos?\b",
     re.I,
