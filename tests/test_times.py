@@ -84,7 +84,7 @@ def test_time_formats_are_read_into_utc(text: str, expected: datetime) -> None:
         "10:15 XYZ",
         "10:15 Mars/Olympus",
         "2026-03-01",
-        "13:00 pm",
+        "13:00 am",
         "10:15 and then some",
         "10",
         "2026-02-30 10:00",

@@ -70,7 +70,7 @@ _CLOCKS = tuple(
 _ISH = re.compile(r"-?ish(?![a-z])|[ \t]+or[ \t]+so(?![a-z])", re.IGNORECASE)
 _RANGE = re.compile(r"[ \t]*(?:-|–|—|to|until|till)[ \t]*(?=\d)", re.IGNORECASE)
 _NO_TIME = re.compile(r"[ \t]+-{1,2}:-{1,2}")  # "2019-12-03 --:--"
-_DATE_TIME_SEP = re.compile(r"(?:T|[ \t]*(?:,|at|@|-|–|—)?[ \t]*)", re.IGNORECASE)
+_DATE_TIME_SEP = re.compile(r"(?:T|[ \t]*(?:,|at|@|-|–|—)?[ \t]*(?:~|±|≈|approx\.?[ \t]*)?)", re.IGNORECASE)
 _TIME_DATE_SEP = re.compile(r"[ \t]*(?:,|on|-)?[ \t]*", re.IGNORECASE)
 # What may set a stamp off at the start of a line: emphasis, brackets, code, an approximation sign.
 _OPENERS = re.compile(
@@ -86,6 +86,7 @@ _PROSE = re.compile(
     re.IGNORECASE,
 )
 _BOUNDARY = re.compile(r"$|[^\w]|_")
+_APPROX = re.compile(r"ish\b|or[ \t]+so\b|[~±≈]|approx", re.IGNORECASE)
 _CHAT = re.compile(r"@?[\w.-]{2,39}[ \t]+\[(?=\d)")
 _ZULU = re.compile(r"Z(?![A-Za-z0-9])")  # "10:15Z": the zone written onto the time
 # What sets the words off from the stamp before them: closing marks, then one separator.
@@ -154,9 +155,10 @@ def _clock_at(text: str, pos: int) -> tuple[tuple[int, int, int, int], int] | No
         second = int(match["s"]) if match.groupdict().get("s") else 0
         micro = int(match["f"].ljust(6, "0")) if match.groupdict().get("f") else 0
         if match.groupdict().get("ap"):
-            if not 1 <= hour <= 12:
+            pm = match["ap"][0].lower() == "p"
+            if not (1 <= hour <= 12 or (pm and hour <= 23)):  # "15:17pm" says pm twice; "13:00 am" is no time
                 continue
-            hour = hour % 12 + (12 if match["ap"][0].lower() == "p" else 0)
+            hour = hour % 12 + 12 if pm and hour <= 12 else hour % 12 if hour <= 12 else hour
         if hour > 24 or (hour == 24 and minute):
             continue
         return (hour % 24, minute, second, micro), match.end()
@@ -268,10 +270,16 @@ def read_stamp(text: str) -> Stamp | None:
     parts, clock, zone, end = found
     if _BOUNDARY.match(text, end) is None:
         return None
+    if _APPROX.search(text, pos, end) and not _APPROX.search(marks):
+        marks = f"{marks} ~".strip()  # "23:00-ish", "2017-01-24 ~23:00": the words say it was about then
     return Stamp(pos, end, parts, clock, zone, prose, opener, marks)
 
 
-_MID_SENTENCE = re.compile(r"\b(?:at|by|around|until|approximately|roughly)[ \t]+(?=\d)", re.IGNORECASE)
+_MID_SENTENCE = re.compile(
+    r"\b(?:at|by|around|until|approximately|roughly)[ \t]+"
+    r"(?=\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))",
+    re.IGNORECASE,
+)
 
 
 def find_moment(text: str) -> Stamp | None:

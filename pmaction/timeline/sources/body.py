@@ -49,6 +49,11 @@ _IMAGE = re.compile(r"^[ \t]*(?:!\[|<(?:img|picture|video|figure)\b)", re.IGNORE
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
 # A bullet that only labels the ones nested under it ("- **Context**:"), like a sub-heading.
 _LABEL = re.compile(r"^(?:\*\*|__)?[\w][\w ./&-]{0,40}?(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?:?$")
+_POSTED = re.compile(r"^(?:posted|updated)(?:[ \t]+(?:on|at))?[ \t]+", re.IGNORECASE)
+_HTML_LEAD = re.compile(
+    r"^(?:[ \t]*</?(?:li|ul|ol|p|br|div|span|strong|b|em|dd|dt|dl)\b[^>]*>)+", re.IGNORECASE
+)
+_HTML_TRAIL = re.compile(r"(?:</?(?:li|ul|ol|p|br|div|span|dd|dt|dl)\b[^>]*>[ \t]*)+$", re.IGNORECASE)
 _INVISIBLE = BLOCK_KINDS | {Kind.COMMENT, Kind.TABLE_SEPARATOR, Kind.UNDERLINE}
 
 
@@ -63,7 +68,10 @@ def line_key(line: str) -> str:
 
 
 def _line_text(line: Line) -> str:
-    return line.item.text if line.item is not None else line.text.strip()
+    if line.item is not None:
+        return line.item.text
+    # A list written in HTML ("</li><li>2017-01-24 17:00 - ..."): the tags before the words are no words.
+    return _HTML_TRAIL.sub("", _HTML_LEAD.sub("", line.text)).strip()
 
 
 def _is_context_only(text: str, stamp: Stamp | None) -> bool:
@@ -165,7 +173,11 @@ def _continues(walk: _Walk, line: Line) -> bool:
 
 def _plain_or_item(walk: _Walk, line: Line) -> None:
     text = _line_text(line)
-    if text == NO_RESPONSE or _LINK_DEFINITION.match(line.text):
+    if not text and walk.current is not None:
+        walk.current.raw.append(line.text)  # "<div>": no words, but the entry's lines stay together
+    if not text or text == NO_RESPONSE or _LINK_DEFINITION.match(line.text):
+        return
+    if _posted(walk, line, text):
         return
     if walk.statement is not None and line.kind is Kind.PLAIN and not walk.blank:
         _restate(walk, f"{walk.statement} {text}")
@@ -192,6 +204,22 @@ def _plain_or_item(walk: _Walk, line: Line) -> None:
     if stamp is None and walk.current is None and not walk.drafts and kind == "para" and _preface(walk, text):
         return
     _start(walk, line, kind, column, text, stamp)
+
+
+def _posted(walk: _Walk, line: Line, text: str) -> bool:
+    """A status page's update ends with its time ("Investigating / All services are down ... / Posted Apr 05,
+    2022 - 15:25 UTC"): that line dates the lines above it, and leads their entry."""
+    lead = _POSTED.match(text)
+    draft = walk.current
+    if lead is None or draft is None or draft.stamp is not None:
+        return False
+    stamp = read_stamp(text[lead.end() :])
+    if stamp is None or stamp.clock is None:
+        return False
+    draft.first, draft.stamp, draft.reading = line, stamp, walk.reading
+    draft.raw.insert(0, line.text)
+    walk.current = None
+    return True
 
 
 def _new_paragraph(walk: _Walk) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pmaction.incident.issueform import NO_RESPONSE, normalise_key
 from pmaction.text.markdown import Kind, Line
-from pmaction.text.stamps import read_stamp
+from pmaction.text.stamps import find_moment, read_stamp
 from pmaction.timeline.moments import MOMENT_FIELDS
 
 # The issue form's moment fields ("### Started") hold one time each: a moment, not a timeline.
@@ -110,13 +110,16 @@ def _split(lines: tuple[Line, ...]) -> list[tuple[int, str, int, int]]:
 
 
 def _has_times(lines: tuple[Line, ...]) -> bool:
+    """A line that starts with a time, or two sentences that tell one ("... expired at Sep 29 19:21:40")."""
+    told = 0
     for line in lines:
         if line.kind in (Kind.PLAIN, Kind.ITEM, Kind.TASK, Kind.TABLE_ROW):
             text = line.item.text if line.item is not None else line.text
             stamp = read_stamp(text.lstrip("| \t"))
             if stamp is not None and stamp.clock is not None:
                 return True
-    return False
+            told += line.kind is Kind.PLAIN and find_moment(text) is not None
+    return told >= 2
 
 
 def _guessed(lines: tuple[Line, ...]) -> list[Section]:
