@@ -183,8 +183,8 @@ def _plain_or_item(walk: _Walk, line: Line) -> None:
         _restate(walk, f"{walk.statement} {text}")
         return
     walk.statement = None
-    if line.kind in (Kind.ITEM, Kind.TASK) and _LABEL.match(text) and text.rstrip("*_ ").endswith(":"):
-        walk.current = None  # "- **Context**:" labels the bullets below it
+    if _is_label(text):
+        walk.current = None  # "- **Context**:", "Summary:" label the lines below them
         return
     stamp = read_stamp(text)
     if stamp is None and line.kind is Kind.PLAIN and _new_paragraph(walk):
@@ -204,6 +204,15 @@ def _plain_or_item(walk: _Walk, line: Line) -> None:
     if stamp is None and walk.current is None and not walk.drafts and kind == "para" and _preface(walk, text):
         return
     _start(walk, line, kind, column, text, stamp)
+
+
+def _is_label(text: str) -> bool:
+    return (
+        _LABEL.match(text) is not None
+        and text.rstrip("*_ ").endswith(":")
+        and len(text.split()) <= 4
+        and read_stamp(text) is None
+    )
 
 
 def _posted(walk: _Walk, line: Line, text: str) -> bool:
@@ -229,13 +238,13 @@ def _new_paragraph(walk: _Walk) -> bool:
 
 
 def _preface(walk: _Walk, text: str) -> bool:
-    """A sentence before the first entry that states the day ("the events of Thursday February 11, 2016")."""
-    day = date_statement(text)
-    if day is None:
+    """A sentence before the first entry that states the day or the zone ("the events of Thursday February 11,
+    2016", "Here is what happened (times are UTC):")."""
+    day, zone = date_statement(text), zone_statement(text)
+    if day is None and zone is None:
         return False
     walk.statement = text
     _set_day(walk, day)
-    zone = zone_statement(text)
     if zone is not None:
         walk.reading = replace(walk.reading, zone=zone)
     return True
