@@ -195,6 +195,12 @@ EVENTS = ("api", GET, API + "/issues/{issue_number}/events")
 MILESTONES = ("api", GET, API + "/milestones")
 MILESTONE = ("api", GET, API + "/milestones/{milestone_number}")
 BACKLOG = ("api", GET, API + "/issues")
+CHANGES = (
+    ("api", GET, API + "/deployments"),
+    ("api", GET, API + "/releases"),
+    ("api", GET, API + "/pulls"),
+    ("api", GET, API + "/actions/runs"),
+)
 INFO_REFS = ("git", GET, "git:info-refs")
 UPLOAD_PACK = ("git", POST, "git:upload-pack")
 
@@ -222,6 +228,16 @@ def first_sync_needs(c: int, k: int, past: int = 0) -> list[Need]:
             + history,
         ),
         Need(("api", POST, API + "/milestones"), 1, "the review milestone"),
+        *(
+            Need(
+                route,
+                1,
+                "what changed in the repository around the start (`changes`, on by default): one page of "
+                "each listing, newest first, reading stops at the window's start (none of them filters by "
+                "time on GitHub's side)",
+            )
+            for route in CHANGES
+        ),
     ]
     if k:
         needs += [
@@ -263,46 +279,51 @@ def first_sync_needs(c: int, k: int, past: int = 0) -> list[Need]:
 
 
 def rerun_needs(c: int, *, same_token: bool) -> list[Need]:
-    """A sync after the first, nothing changed since: it must still notice what could have (comments, events,
-    backlog issues, wiki pages) from what GitHub holds."""
-    milestone = (
-        "a 304 with the ETag the status comment keeps: not counted"
-        if same_token
-        else "counted: an ETag an earlier job kept was bound to that job's GITHUB_TOKEN"
-    )
+    """A sync after the first, nothing changed since, started by the incident's own event: it must still
+    notice what could have changed (the issue, its comments, the settings, the wiki) from what GitHub holds.
+    The token does not matter any more: nothing it reads could be conditional (``same_token`` names the
+    case only)."""
     return [
         Need(
             CONFIG, 1, "the config file; it is read first, before any record, so nothing makes it conditional"
         ),
         Need(REPOSITORY, 0, "the payload carries the repository"),
-        Need(ISSUE, 0, "the payload carries the issue; its updated_at is not after the status comment's"),
         Need(
-            COMMENTS, pages(c + 1), "finds the status comment (its record) and shows that no comment is new"
+            ISSUE,
+            0,
+            "the payload carries the issue: its title, body, state, labels, assignees and milestone are the "
+            "ones the record's digest names",
         ),
-        Need(EVENTS, 0, "nothing labelled, assigned or closed since: the issue's updated_at says so"),
+        Need(
+            COMMENTS,
+            pages(c + 1),
+            "finds the status comment (its record) and shows that no comment is new, edited or deleted",
+        ),
+        Need(
+            EVENTS,
+            0,
+            "the label, assignment, close and milestone changes that events record show in the payload's "
+            "issue, against the record's digest",
+        ),
         Need(
             MILESTONE,
-            1,
-            f"the review milestone the record names: its counts show a changed backlog; {milestone}",
-            free=same_token,
+            0,
+            "a backlog issue's change (closed, reopened, edited) starts a run of its own, whose payload is "
+            "that issue: that run takes the full path and reads the milestone the record names",
         ),
         Need(MILESTONES, 0, "the record names the milestone: no listing"),
-        Need(BACKLOG, 0, "the milestone's counts are the recorded ones: no backlog listing"),
-        Need(INFO_REFS, 1, "the wiki's refs"),
+        Need(BACKLOG, 0, "nothing to render, so no backlog listing"),
+        *(
+            Need(route, 0, "nothing to render: the window's changes wait for the next full sync")
+            for route in CHANGES
+        ),
+        Need(INFO_REFS, 1, "the wiki's refs (`git ls-remote`)"),
         Need(UPLOAD_PACK, 1, "ls-refs: master is the commit the record names, nothing to fetch"),
     ]
 
 
-# What today's sync spends above (or below) the minimum, and why; the lead's sync rework removes these.
-KNOWN_EXTRA: dict[Route, str] = {
-    REPOSITORY: "the repository is read although the payload carries it",
-    ISSUE: "the incident is read although the payload carries it (the re-read before linking is then a 304)",
-    MILESTONES: "every milestone is listed (100 a page) to find the review milestone by its marker",
-    MILESTONE: "(below the minimum) the milestone listing stands in for it",
-    EVENTS: "the events are listed on every run, also when the issue's updated_at says nothing happened",
-    BACKLOG: "the backlog is listed on every run, also when the milestone's counts are the recorded ones",
-    UPLOAD_PACK: "the wiki is cloned on every run (ls-refs and fetch), also when master has not moved",
-}
+# What today's sync spends above (or below) the minimum, and why (none at the moment).
+KNOWN_EXTRA: dict[Route, str] = {}
 
 
 # --- measuring -----------------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ def end_state(sb: Sandbox) -> dict[str, Any]:
 
     def text(value: Any) -> str:
         value = re.sub(r"http://127\.0\.0\.1:\d+", "SERVER", str(value or ""))
+        value = re.sub(r"\b[0-9a-f]{40}\b", "SHA", value)  # the wiki commit in the status comment's record
         return re.sub(r" h=[0-9a-f]{10} ", " h=HASH ", value)
 
     issues = [

@@ -23,10 +23,22 @@ from pmaction.commands.sync_meetings import (
     record_on_milestone,
 )
 from pmaction.commands.sync_page import PageWriter, write_wiki
+from pmaction.commands.sync_record import (
+    NO_WIKI,
+    Record,
+    comments_digest,
+    issue_digest,
+    record_of,
+    settings_digest,
+    with_record,
+)
 from pmaction.commands.sync_state import SyncState, due_text, job_summary
+from pmaction.commands.sync_unchanged import skip_if_unchanged
 from pmaction.errors import ConfigError, PmactionError
 from pmaction.github.changes import RepoChanges, read_changes
-from pmaction.github.data import BOT_LOGIN
+from pmaction.github.data import BOT_LOGIN, Issue
+from pmaction.github.errors import NotFound
+from pmaction.github.payload import event_issue, event_repo
 from pmaction.github.recorder import report_planned
 from pmaction.guard.public import Guard, Text, guard_issue, guard_timeline
 from pmaction.guard.scan import guard_message
@@ -38,7 +50,7 @@ from pmaction.items.notes import items_note
 from pmaction.items.parse import ItemsParse, parse_action_items
 from pmaction.report.render import ReviewState
 from pmaction.review.dates import milestone_title
-from pmaction.review.milestone import Review, ensure_review, list_reviews
+from pmaction.review.milestone import Review, ensure_review, list_reviews, review_from
 from pmaction.run.session import Session
 from pmaction.slack.client import SlackSettings, api_url_from_env, read_channel
 from pmaction.slack.data import SlackRead
@@ -61,9 +73,12 @@ def sync(session: Session, number: int | None) -> None:
     incident = read_incident(session, number)
     if not _is_incident(session, incident):
         return
+    template = load_template(session)  # before the first write: a missing template stops the run cleanly
+    if skip_if_unchanged(session, incident, template):
+        return
+    incident = replace(incident, events=session.github.events(number))
     incident = _read_outside(session, incident)
     state = _start(session, incident)
-    template = load_template(session)  # before the first write: a missing template stops the run cleanly
     failures: list[PmactionError] = []
     _step(failures, lambda: _invite(session, state))  # before the milestone: a new one names the meetings
     _step(failures, lambda: _review(session, state))
@@ -74,21 +89,24 @@ def sync(session: Session, number: int | None) -> None:
     _wiki(session, state, items, template)
     _step(failures, lambda: record_on_milestone(session, state, state.invitees) if state.invitees else None)
     _step(failures, lambda: _link(session, state, body_decisions))
-    _step(failures, lambda: _status(session, state, items.writer))
+    record = lambda: _record(session, state, incident.issue, template)  # noqa: E731 (after the wiki)
+    _step(failures, lambda: _status(session, state, items.writer, record()))
     _finish(session, state, items.writer, failures)
 
 
 def read_incident(session: Session, number: int) -> Incident:
-    """The issue, its comments and its events: read once per run."""
-    github = session.github
-    repo = github.repository()
-    issue = github.issue(number)
+    """The issue, its comments and its events: read once per run. The repository and the issue come from
+    the event's payload when it carries them (github/payload.py); the events are left for later, since an
+    unchanged re-run needs none."""
+    github, event = session.github, session.ctx.event
+    repo = event_repo(event.payload, github.full_name) or github.repository()
+    issue = event_issue(event.name, event.payload, number) or github.issue(number)
     if issue.is_pull_request:
         raise PmactionError(
             f"#{number} is a pull request, not an incident issue: set issue_number to an issue"
         )
     comments = github.comments(number) if issue.comment_count else []
-    return Incident(repo=repo, issue=issue, comments=comments, events=github.events(number))
+    return Incident(repo=repo, issue=issue, comments=comments, events=[])
 
 
 def _is_incident(session: Session, incident: Incident) -> bool:
@@ -182,7 +200,7 @@ def load_template(session: Session) -> str | None:
 
 def _review(session: Session, state: SyncState) -> None:
     config, issue, number = session.config, state.incident.issue, state.number
-    reviews = list_reviews(session.github)
+    reviews = _known_review(session, state)
     start = incident_start(state.timeline.moments) or issue.created_at
     state.review = _unscheduled(number, issue.title)  # until the milestone is known
     review, created = ensure_review(
@@ -209,6 +227,26 @@ def _review(session: Session, state: SyncState) -> None:
     if created:
         link = f"[{review.title}]({review.html_url})"
         session.result.done.append(f"created review milestone {link}, {due_text(review)}")
+
+
+def _known_review(session: Session, state: SyncState) -> dict[int, Review]:
+    """The incident's review milestone as its last sync recorded it (one GET by number), never a listing of
+    every milestone: with no record, ensure_review creates it, and GitHub's unique titles turn one made
+    earlier (a concurrent run's) into a 422 after which it is listed and adopted. A status comment of an
+    older pmaction, without a record, still finds it by listing."""
+    github, number = session.github, state.number
+    record = record_of(state.incident.comments, state.full_name, number)
+    if record is None:
+        known = find_status_comments(state.incident.comments, state.full_name, number)
+        return list_reviews(github) if known else {}
+    if record.milestone is None:
+        return {}
+    try:
+        milestone = github.milestone(record.milestone)
+    except NotFound:
+        return {}  # deleted by someone: made again
+    ref = markers.parse_review_marker(milestone.description)
+    return {number: review_from(milestone, number)} if ref and ref.names(state.full_name, number) else {}
 
 
 def _review_state(review: Review) -> ReviewState:
@@ -357,7 +395,7 @@ def _link(session: Session, state: SyncState, decisions: list[Decision]) -> None
     )
 
 
-def _status(session: Session, state: SyncState, writer: BacklogWriter) -> None:
+def _status(session: Session, state: SyncState, writer: BacklogWriter, record: Record) -> None:
     review = state.review
     view = StatusView(
         full_name=state.full_name,
@@ -378,7 +416,7 @@ def _status(session: Session, state: SyncState, writer: BacklogWriter) -> None:
             session.github,
             state.number,
             state.full_name,
-            render_status(view),
+            with_record(render_status(view), record),
             state.incident.comments,
         )
     )
@@ -390,6 +428,21 @@ def _meeting_status(session: Session, state: SyncState) -> dict[str, Any]:
         return {}
     links = calendar_links(session, state, plan, state.page_name, state.page_url) if state.wiki_ok else ()
     return {"facilitator": plan.facilitator, "calendar": links}
+
+
+def _record(session: Session, state: SyncState, issue: Issue, template: str | None) -> Record:
+    """What this run saw (``issue``: before any redaction) and wrote, for the next run to compare
+    (sync_record.py)."""
+    wiki = state.wiki.commit if state.wiki and state.wiki.status in ("pushed", "unchanged") else None
+    today = session.clock.now().astimezone(session.config.tz).date()
+    return Record(
+        milestone=state.milestone_number,
+        page=state.page_name,
+        wiki=(wiki or "") if state.incident.repo.has_wiki else NO_WIKI,
+        issue=issue_digest(issue, session.github.body_sent(issue.number)),
+        comments=comments_digest(state.incident.comments, state.full_name, state.number),
+        settings=settings_digest(session.config, template, today),
+    )
 
 
 # --- 6. outputs and summary --------------------------------------------------------------------------------

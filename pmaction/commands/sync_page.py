@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pmaction.commands.sync_meetings import meeting_files, shown_on_page
+from pmaction.commands.sync_reviews import kept_reviews, with_reviews
 from pmaction.commands.sync_state import SyncState, facts_of, index_row, page_context, reviews_now
 from pmaction.items.apply import Backlogging, apply_decisions
 from pmaction.items.backlog import Decision, decide
@@ -101,6 +102,9 @@ class PageWriter:
     def _changes(self, files: dict[str, str], name: str, page: str) -> dict[str, str]:
         state, config = self.state, self.session.config
         facts = collect_facts({**files, name: page}, state.full_name)
+        # The other incidents' review states as the report page keeps them; this incident's as read now.
+        kept = kept_reviews(files.get(REPORT_PAGE), state.incident.repo.html_url)
+        state.reviews = {**kept, **state.reviews}
         writer = self.items.writer
         reviews = reviews_now(state, writer.backlog, len(writer.created))
         index_name = f"{config.index_page}.md"
@@ -113,6 +117,7 @@ class PageWriter:
             ),
             "_Sidebar.md": ensure_sidebar(files.get("_Sidebar.md"), config.index_page),
         }
+        changes[REPORT_PAGE] = with_reviews(changes[REPORT_PAGE], reviews)
         return {key: value for key, value in changes.items() if files.get(key) != value}
 
     def _meeting_files(self, files: dict[str, str], name: str) -> dict[str, str]:

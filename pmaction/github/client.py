@@ -63,10 +63,15 @@ class GitHub:
         self._issue_objects: dict[int, GhIssue] = {}
         self._comment_urls: dict[int, str] = {}
         self._assignable: dict[str, bool] = {}  # answers of the one-by-one check, past a long listing
+        self._bodies_sent: dict[int, str] = {}  # issue bodies this run wrote (the sync records their digest)
 
     def take_planned(self) -> list[PlannedWrite]:
         """The writes a dry run recorded since the last call (none in a real run)."""
         return self.recorder.take()
+
+    def body_sent(self, number: int) -> str | None:
+        """The body this run last wrote to issue ``number`` (None: it wrote none, or only planned one)."""
+        return self._bodies_sent.get(number)
 
     def validators(self) -> Validators:
         """The ETags of this run's reads that a later run may pass back as ``known`` (see conditional.py)."""
@@ -418,6 +423,8 @@ class GitHub:
             self._write(action, lambda: self._send("PATCH", url, {**fields, "milestone": None}))
         else:
             self._write(action, lambda: self._issue_object(number).edit(**fields))
+        if body is not None:
+            self._bodies_sent[number] = body
         return True
 
     def edit_comment(self, comment_id: int, body: str, *, planned: str) -> bool:

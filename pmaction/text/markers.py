@@ -257,3 +257,50 @@ def ends_with_own_comment_marker(body: str) -> bool:
     """A comment pmaction wrote (status or reminder) ends with its marker on a line of its own."""
     line = last_line(body)
     return parse_status_marker(line) is not None or bool(_REMINDER.match(line))
+
+
+# The sync's record, the line above the status comment's marker: what the last full sync saw and wrote (the
+# review milestone's number, the wiki commit, digests of its inputs), so the next run can tell "unchanged"
+# from the comments listing alone. One JSON object of short strings and numbers.
+_RECORD = re.compile(r"^<!-- pmaction:record (?P<data>\{.*\}) -->$")
+
+
+def _json_in_comment(data: dict[str, Any]) -> str:
+    # "--" cannot appear inside an HTML comment, ">" could end it early: JSON's \u escapes read back the same.
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return text.replace("-", "\\u002d").replace(">", "\\u003e").replace("<", "\\u003c")
+
+
+def record_marker(data: dict[str, Any]) -> str:
+    return f"<!-- pmaction:record {_json_in_comment(data)} -->"
+
+
+def parse_record_marker(line: str) -> dict[str, Any] | None:
+    match = _RECORD.match(line.strip())
+    if not match:
+        return None
+    try:
+        data = json.loads(match["data"])
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# The report page's last line: every review milestone's state as the last run that listed them (report, nag)
+# or synced one incident saw it, so a sync renders the report without listing every milestone.
+_REVIEWS = re.compile(r"^<!-- pmaction:reviews (?P<data>\{.*\}) -->$")
+
+
+def reviews_marker(data: dict[str, Any]) -> str:
+    return f"<!-- pmaction:reviews {_json_in_comment(data)} -->"
+
+
+def parse_reviews_marker(line: str) -> dict[str, Any] | None:
+    match = _REVIEWS.match(line.strip())
+    if not match:
+        return None
+    try:
+        data = json.loads(match["data"])
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
