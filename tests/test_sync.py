@@ -225,7 +225,7 @@ def test_closing_declares_the_incident_over_and_reopening_clears_it(sandbox: San
     page = incident_page(sb)[1]
     assert "| Status | Declared over |" in page
     assert "| Declared over | 2026-03-01 11:30 UTC |" in page
-    assert "| Total duration | 2 h 30 min |" in page
+    assert "| Total duration (announced → declared over) | 2 h 30 min |" in page
     assert "Incident declared over: issue closed by alice" in page
     assert "| Declared over | 2 h 30 min |" in sb.wiki_files()["Post-mortems.md"]
 
@@ -235,7 +235,7 @@ def test_closing_declares_the_incident_over_and_reopening_clears_it(sandbox: San
     page = incident_page(sb)[1]
     assert "| Status | Open |" in page
     assert "| Declared over | — |" in page
-    assert "| Total duration | n/a |" in page
+    assert "| Total duration (announced → resolved) | n/a |" in page
     assert "Incident declared over" not in page
     assert "| Open | n/a |" in sb.wiki_files()["Post-mortems.md"]
 

@@ -42,6 +42,7 @@ from pmaction.github.payload import event_issue, event_repo
 from pmaction.github.recorder import report_planned
 from pmaction.guard.public import Guard, Text, guard_issue, guard_timeline
 from pmaction.guard.scan import guard_message
+from pmaction.incident.issueform import page_fields
 from pmaction.incident.model import Incident, Outside
 from pmaction.incident.severity import severity_label
 from pmaction.items.apply import Backlogging, link_body_items
@@ -305,13 +306,21 @@ def _warn_items(session: Session, parsed: ItemsParse, where: str) -> None:
 
 def _guard(session: Session, state: SyncState) -> None:
     """Before publishing to a public wiki: find secrets, hosts and personal data in what people wrote that
-    the page shows (timeline entries, the title, agreed items); ``block`` publishes them redacted."""
+    the page shows (timeline entries, the title, agreed items, Summary and Impact); ``block`` publishes them
+    redacted."""
     if state.incident.repo.private or session.config.sensitive_info == "off":
         return
     guard, issue = state.guard, state.incident.issue
     items = [
         Text(item.raw, f"the action item on line {item.line_index + 1} of issue #{issue.number}")
         for item in state.body_items.agreed
+    ]
+    # The form's Summary and Impact are on the page too: checked line by line, as the body holds them.
+    items += [
+        Text(line, f"the {label} of issue #{issue.number}")
+        for label, text in page_fields(issue.body)
+        for line in text.split("\n")
+        if line.strip()
     ]
     state.timeline = guard_timeline(guard, state.timeline, issue.number)
     shown = guard_issue(guard, issue, items)

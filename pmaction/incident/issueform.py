@@ -111,3 +111,14 @@ def checked_options(text: str) -> list[str]:
         if item is not None and item.box in ("x", "X"):
             ticked.append(item.text.strip())
     return ticked
+
+
+# The form's free-text answers the wiki page shows in its facts (people's words: shown as text, guarded).
+PAGE_FIELDS = ("Summary", "Impact")
+
+
+def page_fields(body: str) -> list[tuple[str, str]]:
+    """(label, answer) of each of PAGE_FIELDS the issue answers: a form section, a heading of that name, or a
+    ``Summary: ...`` line."""
+    found = ((label, field_value(body, label)) for label in PAGE_FIELDS)
+    return [(label, text) for label, text in found if text]

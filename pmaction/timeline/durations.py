@@ -29,6 +29,14 @@ def incident_end(m: Moments) -> datetime | None:
     return m.resolved or m.declared_over
 
 
+def total_span(m: Moments) -> tuple[str, str]:
+    """The names of the two moments the total duration runs between, as incident_start and incident_end
+    choose them (the page says which: "declared over" can be a day after "resolved")."""
+    start = "started" if m.started or not m.announced else "announced"
+    end = "resolved" if m.resolved or not m.declared_over else "declared over"
+    return start, end
+
+
 def compute_durations(m: Moments) -> Durations:
     return Durations(
         time_to_detect=span(m.started, m.detected),

@@ -13,10 +13,12 @@ from jinja2 import ChainableUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from pmaction.github.data import Issue, Repo
+from pmaction.incident.issueform import page_fields
 from pmaction.text import markers
 from pmaction.text.escape import cell, inline, link, link_text, safe_url
 from pmaction.text.markdown import cells
 from pmaction.text.times import format_duration, format_time
+from pmaction.timeline.durations import total_span
 from pmaction.timeline.model import Entry, Timeline
 
 PRIME_DIRECTIVE = (
@@ -109,33 +111,25 @@ def _issue_item_line(item: IssueItem, repo_url: str) -> str:
 
 
 def variables(ctx: PageContext, rows: Sequence[str]) -> dict[str, Any]:
-    issue, tz = ctx.issue, ctx.tz
-    moments, durations = ctx.timeline.moments, ctx.timeline.durations
-    status = "Declared over" if moments.declared_over else "Open"
-    review = None
-    review_summary = "not scheduled"
-    if ctx.review is not None:
-        review = {
-            "title": link_text(inline(ctx.review.title)),
-            "url": safe_url(ctx.review.url) or "",
-            "due": ctx.review.due_on.isoformat(),
-            "state": ctx.review.state,
-        }
-        review_summary = f"{link(inline(ctx.review.title), ctx.review.url)}, due {review['due']}"
+    issue = ctx.issue
+    status = "Declared over" if ctx.timeline.moments.declared_over else "Open"
+    review, review_summary = _review(ctx)
     backlog = f"{ctx.items_closed} of {ctx.items_total} items closed"
     title = inline(issue.title)
     severity = inline(ctx.severity) if ctx.severity else "not set"
-    announced = format_time(moments.announced, tz) if moments.announced else "—"
-    declared = format_time(moments.declared_over, tz) if moments.declared_over else "—"
+    texts = {label: cell(text) for label, text in page_fields(issue.body)}  # the form's Summary, Impact
+    when = _when(ctx.timeline, ctx.tz)
     facts = [
         ("Incident", cell(link(f"#{issue.number} {title}", issue.html_url))),
         ("Severity", cell(severity)),
         ("Status", status),
-        ("Announced", announced),
-        ("Declared over", declared),
-        ("Time to detect", format_duration(durations.time_to_detect)),
-        ("Time to mitigate", format_duration(durations.time_to_mitigate)),
-        ("Total duration", format_duration(durations.total)),
+        *texts.items(),
+        *((name.capitalize(), when[name]) for name in ("started", "detected", "mitigated", "resolved")),
+        ("Announced", when["announced"]),
+        ("Declared over", when["declared_over"]),
+        ("Time to detect", when["time_to_detect"]),
+        ("Time to mitigate", when["time_to_mitigate"]),
+        (f"Total duration ({when['total_duration_span']})", when["total_duration"]),
         ("Review", cell(review_summary)),
         ("Backlog", backlog),
         *_meeting_facts(ctx),
@@ -148,29 +142,55 @@ def variables(ctx: PageContext, rows: Sequence[str]) -> dict[str, Any]:
         "issue_url": safe_url(issue.html_url) or "",
         "severity": severity,
         "status": status,
-        "announced": announced,
-        "declared_over": declared,
-        "time_to_detect": format_duration(durations.time_to_detect),
-        "time_to_mitigate": format_duration(durations.time_to_mitigate),
-        "total_duration": format_duration(durations.total),
+        "summary": texts.get("Summary", ""),
+        "impact": texts.get("Impact", ""),
+        **when,
         "review_summary": review_summary,
         "backlog": backlog,
         "facts": facts,
-        "tz_label": _tz_label(tz),
+        "tz_label": _tz_label(ctx.tz),
         "timeline_rows": list(rows),
         "issue_items": [_issue_item_line(item, ctx.repo.html_url) for item in ctx.issue_items],
         "review": review,
         "prime_directive": PRIME_DIRECTIVE,
         "prime_directive_source": PRIME_DIRECTIVE_SOURCE,
-        **_meeting_variables(ctx),
-    }
-
-
-def _meeting_variables(ctx: PageContext) -> dict[str, str]:
-    return {
         "facilitator": f"@{ctx.facilitator}" if ctx.facilitator else "",
         "calendar": " · ".join(link(text, url) for text, url in ctx.calendar),
         "moments_image": _moments_image(ctx),
+    }
+
+
+def _review(ctx: PageContext) -> tuple[dict[str, str] | None, str]:
+    """The ``review`` variable (None when none is scheduled) and its one-line summary."""
+    if ctx.review is None:
+        return None, "not scheduled"
+    review = {
+        "title": link_text(inline(ctx.review.title)),
+        "url": safe_url(ctx.review.url) or "",
+        "due": ctx.review.due_on.isoformat(),
+        "state": ctx.review.state,
+    }
+    return review, f"{link(inline(ctx.review.title), ctx.review.url)}, due {review['due']}"
+
+
+def _when(timeline: Timeline, tz: tzinfo) -> dict[str, str]:
+    """The key moments in the page's zone ("—" when unknown) and the durations between them, by the one
+    duration rule; ``total_duration_span`` names the moments the total runs between."""
+    m, durations = timeline.moments, timeline.durations
+    moments = {
+        "started": m.started,
+        "detected": m.detected,
+        "mitigated": m.mitigated,
+        "resolved": m.resolved,
+        "announced": m.announced,
+        "declared_over": m.declared_over,
+    }
+    return {
+        **{name: format_time(moment, tz) if moment else "—" for name, moment in moments.items()},
+        "time_to_detect": format_duration(durations.time_to_detect),
+        "time_to_mitigate": format_duration(durations.time_to_mitigate),
+        "total_duration": format_duration(durations.total),
+        "total_duration_span": " → ".join(total_span(m)),
     }
 
 
