@@ -76,7 +76,9 @@ def normalized(sb: Sandbox) -> dict[str, Any]:
 
     def text(value: Any) -> str:
         # Row hashes cover the row's link, and so the port.
-        value = re.sub(r"http://127\.0\.0\.1:\d+", "SERVER", str(value or ""))
+        # A calendar file folds its lines at 75 octets, and calendar links carry the URL encoded.
+        value = str(value or "").replace("\r\n ", "")
+        value = re.sub(r"http://127\.0\.0\.1:\d+|http%3A%2F%2F127\.0\.0\.1%3A\d+", "SERVER", value)
         value = re.sub(r"\b[0-9a-f]{40}\b", "SHA", value)  # the wiki commit in the status comment's record
         return re.sub(r" h=[0-9a-f]{10} ", " h=HASH ", value)
 
@@ -293,7 +295,7 @@ def test_a_dropped_connection_while_the_nag_lists_a_reviews_open_items_is_one_li
     result, _ = nag_scenario.nag(sb)
 
     [failure] = result.failed
-    assert failure.startswith("GitHub closed the connection without answering while trying to list the open")
+    assert failure.startswith("GitHub closed the connection without answering while trying to list the items")
     assert "milestone 1" in failure and "re-run" in failure
     assert "\n" not in failure and sb.token not in failure
     assert nag_scenario.comments_on(sb, 12) == []

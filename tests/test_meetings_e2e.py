@@ -92,6 +92,8 @@ def test_invitations_facilitator_agenda_and_charts(sandbox: Any, tmp_path: Path)
     ics_url = f"{sb.server_url}/octo-org/octo-repo/wiki/{STEM}.ics"
     for text in (page, milestone["description"], status):
         assert links_to(text, ".ics") == [ics_url]
+    assert "post-mortem 2026-03-04 14:00 CET, review 2026-05-02 15:00 CEST" in milestone["description"]
+    for text in (page, status):  # the milestone's line stays short: no title, so a rename moves nothing
         assert "https://calendar.google.com/calendar/render?action=TEMPLATE" in text
     served = fetch(ics_url)
     assert served == files[f"{STEM}.ics"]

@@ -193,8 +193,9 @@ def test_the_nag_over_150_reviews_spends_two_requests_per_overdue_review(sandbox
             ("api", "GET", API + "/contents/{path}"): 1,
             ("api", "GET", API + "/milestones"): 2,  # 150 open milestones, 100 a page
             ("api", "GET", API + "/issues/comments"): 1,  # our recent reminders, one repo-wide listing
-            # open items: one listing per overdue review (owners: from the milestone, recorded by sync)
-            ("api", "GET", API + "/issues"): overdue,
+            # the items: one listing per overdue review (owners: from the milestone, recorded by sync), and
+            # the 150 incidents once, 100 a page, for the agendas' recurrences
+            ("api", "GET", API + "/issues"): overdue + 2,
             ("api", "POST", API + "/issues/{issue_number}/comments"): overdue,
         }
     )

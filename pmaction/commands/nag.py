@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pmaction.commands.nag_agenda import review_agenda
+from pmaction.commands.nag_agenda import Incidents, review_agenda
 from pmaction.errors import PmactionError
 from pmaction.github.data import Issue
 from pmaction.github.recorder import report_planned
@@ -68,23 +68,26 @@ def _remind(session: Session, pending: Sequence[ReviewStatus], now: datetime, bu
         since = now - reminder_window(config.remind_before_days, config.nag_interval_days)
         reminders = _recent_reminders(session, since, budget)
     left: list[int] = []
+    incidents = Incidents(session)  # listed once per run, for every reminder's agenda
     for status, kind in due_now(pending, reminders, now, config.nag_interval_days):
         if not budget.take(reminder_cost(status.review)):
             left.append(status.review.incident)
             continue
         with session.reporter.group(f"#{status.review.incident} review {kind}"):
-            _post_reminder(session, status, kind, now)
+            _post_reminder(session, status, kind, now, incidents)
     return left
 
 
-def _post_reminder(session: Session, status: ReviewStatus, kind: str, now: datetime) -> None:
+def _post_reminder(
+    session: Session, status: ReviewStatus, kind: str, now: datetime, incidents: Incidents
+) -> None:
     """One reminder on the incident issue; a failure is reported and the other reviews still get theirs."""
     review, github = status.review, session.github
     try:
         listed = _milestone_items(session, review)
         items = [OpenItem(i.number, i.title, i.assignees) for i in listed if i.state == "open"]
         people = people_to_mention(_mentioned(session, review), items)
-        agenda = review_agenda(session, review, listed, now)
+        agenda = review_agenda(session, review, listed, now, incidents)
         body = render_reminder(status, kind, now=now, people=people, open_items=items, agenda=agenda)
         posted = github.create_comment(
             review.incident,

@@ -186,9 +186,18 @@ def shown_on_page(
 # --- after the wiki: the milestone and the status comment ---------------------------------------------------
 
 
-def _milestone_line(links: tuple[tuple[str, str], ...]) -> list[str]:
-    line = " · ".join(f"[{text}]({url})" for text, url in links)
-    return [line] if line else []
+def _milestone_line(
+    session: Session, state: SyncState, plan: Invitees, name: str, url: str, due: date | None
+) -> list[str]:
+    """The milestone's line: the .ics link and when each meeting is. No Google links and no title, so the
+    line changes only when a meeting moves (a renamed incident keeps its page, and so its .ics)."""
+    meetings = meetings_of(session, state, plan, url, due)
+    if not meetings:
+        return []
+    ics = wiki_file_url(session.ctx.server_url, state.full_name, ics_name(name))
+    names = {"postmortem": "post-mortem", "review": "review"}
+    when = ", ".join(f"{names[m.kind]} {format_time(m.start, session.config.tz)}" for m in meetings)
+    return [f"[Add to calendar (.ics)]({ics}): {when}"]
 
 
 def for_new_milestone(session: Session, state: SyncState) -> Callable[[date], tuple[str | None, list[str]]]:
@@ -202,7 +211,7 @@ def for_new_milestone(session: Session, state: SyncState) -> Callable[[date], tu
             return None, []
         name = page_file_name(state.incident.issue, state.timeline.moments.announced, session.config.tz)
         url = state.url_of(session.ctx.server_url, name)
-        return plan.facilitator, _milestone_line(calendar_links(session, state, plan, name, url, due))
+        return plan.facilitator, _milestone_line(session, state, plan, name, url, due)
 
     return lines
 
@@ -215,8 +224,8 @@ def record_on_milestone(session: Session, state: SyncState, plan: Invitees) -> N
         return
     if not state.wiki_ok:
         return
-    links = calendar_links(session, state, plan, state.page_name, state.page_url)
-    wanted = with_meetings(review.description, plan.facilitator, _milestone_line(links))
+    line = _milestone_line(session, state, plan, state.page_name, state.page_url, review.due_on)
+    wanted = with_meetings(review.description, plan.facilitator, line)
     if wanted == review.description:
         return
     session.github.edit_milestone(

@@ -177,8 +177,8 @@ def reminder_cost(review: Review) -> int:
     """The requests one reminder costs: the comment, plus the item listing when GitHub's counts say there
     is something to list, plus the incidents' listing, plus reading the incident when its owners were never
     recorded on the milestone (made by hand or by an older pmaction; sync records them)."""
-    # The agenda lists every item (closed ones too) and the incidents, for recurrences (one listing a run,
-    # repeated as a free 304; counted each time, as the budget cannot know).
+    # The agenda lists every item (closed ones too) and the incidents, for recurrences (one listing a run:
+    # counted for each reminder, so that the budget never runs short).
     items = review.open_issues + review.closed_issues
     cost = 1 + (math.ceil(items / 100) if items else 0) + 1
     return cost + (1 if review.owners is None else 0)
