@@ -65,6 +65,8 @@ def zone_token(token: str) -> tzinfo | None:
         hours, _, minutes = digits.partition(":")
         if len(hours) > 2:
             hours, minutes = hours[:-2], hours[-2:]
+        if not hours or int(hours) > 14 or int(minutes or 0) > 59:
+            return None  # "UTC-99" names no zone
         value = timedelta(hours=int(hours), minutes=int(minutes or 0))
         return UTC if not value else timezone(sign * value)
     if upper in _REGIONS and (word.isupper() or upper in ("PACIFIC", "EASTERN", "CENTRAL", "MOUNTAIN")):
