@@ -14,12 +14,14 @@ from pmaction.timeline.sources.body import body_entries
 
 # Pieces of real write-ups and the typos found in them (year 9999, UTC-99, Feb 30, 24:60 ...).
 PIECES = (
-    "## Timeline\n", "### 2020-02-21\n", "- ", "* ", "1. ", "| Time (PST) | What |\n|--|--|\n", "| 10:00 | a |\n",
+    "## Timeline\n", "### 2020-02-21\n", "- ", "* ", "1. ", "| Time (PST) | What |\n|--|--|\n",
+    "| 10:00 | a |\n",
     "10:00 ", "23:59pm ", "**", "__", "~", "±", "2019-13-45 ", "31-02-2020 ", "03-04-2024 ", "Feb 30 ",
     "9999-12-31 23:30 EST ", "0001-01-01 00:10 CET ", "At ", "by ", "Posted ", "<li>", "</li>", "```\n",
     "All times PST\n", "\n", "  ", "word ", "🔴 ", "[", "]", "(UTC+14)", "(UTC-99)", "12h99 ", "2460Z ",
     "May 99, 10:00 ", "00:00-ish ", "Timestamps are GMT+00\n", "(most recent first)\n", "### Action items\n",
-    "\r", "\t", "Date: 2019-02-30\n", "Europe/Nowhere ", "10:15 Europe/Berlin ", "24:60 ", "12:07 AM December 4, 2024 ",
+    "\r", "\t", "Date: 2019-02-30\n", "Europe/Nowhere ", "10:15 Europe/Berlin ", "24:60 ",
+    "12:07 AM December 4, 2024 ",
 )  # fmt: skip
 
 
