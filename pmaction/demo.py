@@ -189,6 +189,7 @@ def _payload(sandbox: Sandbox, name: str, issue: dict[str, Any] | None, **overla
         server_url=sandbox.server_url,
         api_url=sandbox.api_url,
         label=label,
+        repository=sandbox.repo_state()["repo"],  # as GitHub sends it: the repository as it is
     )
     payload.update(overlay)  # e.g. the comment just made, or the wiki pages just edited
     return payload

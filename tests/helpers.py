@@ -218,4 +218,5 @@ def labeled_payload(sb: Sandbox, number: int = 12) -> dict[str, Any]:
         server_url=sb.server_url,
         api_url=sb.api_url,
         label="incident",
+        repository=sb.repo_state()["repo"],  # as GitHub sends it: the repository as it is
     )

@@ -26,6 +26,7 @@ def _payload(sb: Any, name: str, number: int) -> dict[str, Any]:
         issue=Person(sb, sb.token).issue(number),
         server_url=sb.server_url,
         api_url=sb.api_url,
+        repository=sb.repo_state()["repo"],
     )
 
 

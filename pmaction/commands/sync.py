@@ -28,16 +28,14 @@ from pmaction.commands.sync_record import (
     Record,
     comments_digest,
     issue_digest,
-    record_of,
     settings_digest,
     with_record,
 )
 from pmaction.commands.sync_state import SyncState, due_text, job_summary
-from pmaction.commands.sync_unchanged import skip_if_unchanged
+from pmaction.commands.sync_unchanged import recorded_review, skip_if_unchanged
 from pmaction.errors import ConfigError, PmactionError
 from pmaction.github.changes import RepoChanges, read_changes
 from pmaction.github.data import BOT_LOGIN, Issue
-from pmaction.github.errors import NotFound
 from pmaction.github.payload import event_issue, event_repo
 from pmaction.github.recorder import report_planned
 from pmaction.guard.public import Guard, Text, guard_issue, guard_timeline
@@ -51,18 +49,19 @@ from pmaction.items.notes import items_note
 from pmaction.items.parse import ItemsParse, parse_action_items
 from pmaction.report.render import ReviewState
 from pmaction.review.dates import milestone_title
-from pmaction.review.milestone import Review, ensure_review, list_reviews, review_from
+from pmaction.review.milestone import Review, ensure_review
 from pmaction.run.session import Session
 from pmaction.slack.client import SlackSettings, api_url_from_env, read_channel
 from pmaction.slack.data import SlackRead
-from pmaction.status.comment import StatusView, find_status_comments, render_status
+from pmaction.status.comment import StatusView, render_status
 from pmaction.status.publish import upsert_status
 from pmaction.text import markers
 from pmaction.timeline.build import build_timeline
 from pmaction.timeline.durations import incident_start
 from pmaction.timeline.model import Timeline
 from pmaction.timeline.sources.slack import channel_of
-from pmaction.wiki.git import wiki_disabled_outcome
+from pmaction.wiki.git import wiki_disabled_outcome, wiki_remote
+from pmaction.wiki.git_clone import WikiClone
 from pmaction.wiki.names import page_file_name
 
 T = TypeVar("T")
@@ -77,7 +76,19 @@ def sync(session: Session, number: int | None) -> None:
     template = load_template(session)  # before the first write: a missing template stops the run cleanly
     if skip_if_unchanged(session, incident, template):
         return
-    incident = replace(incident, events=session.github.events(number))
+    # The wiki is cloned while the REST reads and writes below run (a thread waiting on git).
+    remote = wiki_remote(session.ctx.server_url, incident.repo.full_name)
+    early = WikiClone(remote, session.ctx.token) if incident.repo.has_wiki else None
+    try:
+        _sync_incident(session, replace(incident, events=session.github.events(number)), template, early)
+    finally:
+        if early is not None:
+            early.discard()  # unless the wiki write took it
+
+
+def _sync_incident(
+    session: Session, incident: Incident, template: str | None, early: WikiClone | None
+) -> None:
     incident = _read_outside(session, incident)
     state = _start(session, incident)
     failures: list[PmactionError] = []
@@ -87,7 +98,7 @@ def sync(session: Session, number: int | None) -> None:
     _name_page(session, state)  # after the guard: a redacted title gives the file name
     items = _backlogging(session, state, failures)
     body_decisions = items.apply(state.body_items.agreed)
-    _wiki(session, state, items, template)
+    _wiki(session, state, items, template, early)
     _step(failures, lambda: record_on_milestone(session, state, state.invitees) if state.invitees else None)
     _step(failures, lambda: _link(session, state, body_decisions))
     record = lambda: _record(session, state, incident.issue, template)  # noqa: E731 (after the wiki)
@@ -201,7 +212,7 @@ def load_template(session: Session) -> str | None:
 
 def _review(session: Session, state: SyncState) -> None:
     config, issue, number = session.config, state.incident.issue, state.number
-    reviews = _known_review(session, state)
+    reviews = recorded_review(session, state.incident, state.full_name)
     start = incident_start(state.timeline.moments) or issue.created_at
     state.review = _unscheduled(number, issue.title)  # until the milestone is known
     review, created = ensure_review(
@@ -228,26 +239,6 @@ def _review(session: Session, state: SyncState) -> None:
     if created:
         link = f"[{review.title}]({review.html_url})"
         session.result.done.append(f"created review milestone {link}, {due_text(review)}")
-
-
-def _known_review(session: Session, state: SyncState) -> dict[int, Review]:
-    """The incident's review milestone as its last sync recorded it (one GET by number), never a listing of
-    every milestone: with no record, ensure_review creates it, and GitHub's unique titles turn one made
-    earlier (a concurrent run's) into a 422 after which it is listed and adopted. A status comment of an
-    older pmaction, without a record, still finds it by listing."""
-    github, number = session.github, state.number
-    record = record_of(state.incident.comments, state.full_name, number)
-    if record is None:
-        known = find_status_comments(state.incident.comments, state.full_name, number)
-        return list_reviews(github) if known else {}
-    if record.milestone is None:
-        return {}
-    try:
-        milestone = github.milestone(record.milestone)
-    except NotFound:
-        return {}  # deleted by someone: made again
-    ref = markers.parse_review_marker(milestone.description)
-    return {number: review_from(milestone, number)} if ref and ref.names(state.full_name, number) else {}
 
 
 def _review_state(review: Review) -> ReviewState:
@@ -349,7 +340,13 @@ def _comment_id(key: str) -> int:
     return int(parts[1]) if len(parts) > 1 and parts[0] == "comment" and parts[1].isdigit() else 0
 
 
-def _wiki(session: Session, state: SyncState, items: Backlogging, template: str | None) -> None:
+def _wiki(
+    session: Session,
+    state: SyncState,
+    items: Backlogging,
+    template: str | None,
+    early: WikiClone | None,
+) -> None:
     reporter, result, repo = session.reporter, session.result, state.incident.repo
     if not repo.has_wiki:
         state.wiki = wiki_disabled_outcome(repo.full_name)
@@ -363,6 +360,7 @@ def _wiki(session: Session, state: SyncState, items: Backlogging, template: str 
             today,
             reread=lambda page: _reread_if_page_is_newer(session, state, page),
             warn=lambda parsed, where: _warn_items(session, parsed, where),
+            early=early,
         )
         state.wiki = write_wiki(writer)
     reporter.info(f"wiki: {state.wiki.status} ({state.page_name})")

@@ -21,7 +21,7 @@ from pmaction.items.parse import ActionItem, ItemsParse, parse_action_items
 from pmaction.report.facts import collect_facts, set_facts_line
 from pmaction.report.render import REPORT_PAGE, report_files
 from pmaction.run.session import Session
-from pmaction.wiki.git import WikiOutcome, update_wiki, wiki_remote
+from pmaction.wiki.git import EarlyClone, WikiOutcome, update_wiki, wiki_remote
 from pmaction.wiki.index import ensure_sidebar, update_index
 from pmaction.wiki.names import find_incident_page
 from pmaction.wiki.page import refresh_page, render_page
@@ -43,6 +43,7 @@ class PageWriter:
     warn: WarnItems
     decided: dict[str, Decision] = field(default_factory=dict)  # by the item's line, from prepare
     attempts: list[bool] = field(default_factory=list)  # per edit: did the page exist in that clone?
+    early: EarlyClone | None = None  # the first clone, started while the REST steps ran
 
     def _parse(self, page: str) -> ItemsParse:
         return parse_action_items(page, origin="page", taxonomy=self.session.config.type_taxonomy)
@@ -137,4 +138,5 @@ def write_wiki(writer: PageWriter) -> WikiOutcome:
         dry_run=session.config.dry_run,
         prepare=writer.prepare,
         max_wait=session.config.max_wait_seconds,
+        early=writer.early,
     )

@@ -1,6 +1,6 @@
-"""An unchanged re-run: the record on the status comment says the last full sync saw exactly this, so the
-run reads nothing more and writes nothing (see sync_record.py for what the record holds and when the full
-path is taken instead)."""
+"""What the record on the status comment spares a run: all of it when the last full sync saw exactly this
+(the run reads nothing more and writes nothing; see sync_record.py for what the record holds and when the
+full path is taken instead), else the listing of every milestone (the record names the incident's)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,12 @@ from pmaction.commands.sync_record import (
     record_of,
     settings_digest,
 )
+from pmaction.github.errors import NotFound
 from pmaction.incident.model import Incident
+from pmaction.review.milestone import Review, list_reviews, review_from
 from pmaction.run.session import Session
+from pmaction.status.comment import find_status_comments
+from pmaction.text import markers
 from pmaction.timeline.sources.slack import channel_of
 from pmaction.wiki.git import wiki_head, wiki_remote
 from pmaction.wiki.names import wiki_page_url
@@ -64,3 +68,23 @@ def skip_if_unchanged(session: Session, incident: Incident, template: str | None
             session.ctx.server_url, incident.repo.full_name, record.page
         )
     return True
+
+
+def recorded_review(session: Session, incident: Incident, full_name: str) -> dict[int, Review]:
+    """The incident's review milestone as its last sync recorded it (one GET by number), never a listing of
+    every milestone: with no record, ensure_review creates it, and GitHub's unique titles turn one made
+    earlier (a concurrent run's) into a 422 after which it is listed and adopted. A status comment of an
+    older pmaction, without a record, still finds it by listing."""
+    github, number = session.github, incident.issue.number
+    record = record_of(incident.comments, full_name, number)
+    if record is None:
+        known = find_status_comments(incident.comments, full_name, number)
+        return list_reviews(github) if known else {}
+    if record.milestone is None:
+        return {}
+    try:
+        milestone = github.milestone(record.milestone)
+    except NotFound:
+        return {}  # deleted by someone: made again
+    ref = markers.parse_review_marker(milestone.description)
+    return {number: review_from(milestone, number)} if ref and ref.names(full_name, number) else {}

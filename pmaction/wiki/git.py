@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pmaction.wiki import git_limits
 from pmaction.wiki.git_limits import RateLimited, limit_message, trace_environment, traced_limit
@@ -35,6 +35,10 @@ BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 Status = Literal["pushed", "unchanged", "dry_run", "missing", "disabled", "forbidden", "failed"]
 Edit = Callable[[dict[str, str]], dict[str, str]]
 Prepare = Callable[[dict[str, str]], None]
+
+
+class EarlyClone(Protocol):
+    def take(self) -> tuple[Path, bool] | None: ...
 
 
 @dataclass(frozen=True)
@@ -317,10 +321,18 @@ def _last_authors(log: str) -> dict[str, str]:
 
 
 def _attempt(
-    remote: str, edit: Edit, git: _Git, message: str, dry_run: bool, prepare: Prepare | None
+    remote: str,
+    edit: Edit,
+    git: _Git,
+    message: str,
+    dry_run: bool,
+    prepare: Prepare | None,
+    cloned: bool | None = None,
 ) -> WikiOutcome:
-    """One clone-edit-commit-push round (``prepare`` first, when this is the first round)."""
-    head = git("rev-parse", "HEAD").strip() if _checkout(git, remote) else None
+    """One clone-edit-commit-push round (``prepare`` first, when this is the first round). ``cloned``: the
+    clone was made already (an early clone, git_clone.py), with or without a master branch."""
+    has_master = _checkout(git, remote) if cloned is None else cloned
+    head = git("rev-parse", "HEAD").strip() if has_master else None
     before = _read_files(git.work)
     if prepare is not None:
         prepare(dict(before))
@@ -383,6 +395,7 @@ def update_wiki(
     env: Mapping[str, str] | None = None,
     prepare: Prepare | None = None,
     max_wait: float = MAX_WAIT,
+    early: EarlyClone | None = None,
 ) -> WikiOutcome:
     """Apply ``edit`` to the wiki at ``remote`` in one commit on master, pushed as the bot.
 
@@ -391,11 +404,10 @@ def update_wiki(
     pushed in between: it must be a function of the files it is given and write nothing elsewhere.
     ``prepare``, if given, sees the first clone's files once, before the first ``edit``: the place for
     work done elsewhere that the pages depend on (creating an issue for an item found on a page), which
-    must not happen twice. Failures come back as an outcome whose message names the fix; exceptions
-    raised by ``prepare`` or ``edit`` propagate. A rate limit is waited out if it fits in ``max_wait``.
-    """
-    full_name = full_name_of(remote)
-    base_env = dict(os.environ if env is None else env)
+    must not happen twice. Failures come back as an outcome whose message names the fix; exceptions raised
+    by ``prepare`` or ``edit`` propagate. A rate limit is waited out if it fits in ``max_wait``. ``early``:
+    the first round's clone, made while the caller did other work (git_clone.py)."""
+    full_name, base_env = full_name_of(remote), dict(os.environ if env is None else env)
     prepared = prepare is None
 
     def once(files: dict[str, str]) -> None:
@@ -405,12 +417,12 @@ def update_wiki(
             prepare(files)
 
     tried: WikiOutcome | None = None  # a push whose answer was lost
-    last, last_kind = "", "unreachable"
+    last, last_kind = "", "unreachable"  # the last round's complaint
     for attempt in range(1, max(1, max_attempts) + 1):
-        work = Path(tempfile.mkdtemp(prefix="pmaction-wiki-"))
+        work, cloned = _round_dir(early if attempt == 1 else None)
         git = _Git(work, token, base_env, git_timeout, full_name, (author_name, author_email))
         try:
-            outcome = _attempt(remote, edit, git, message, dry_run, once)
+            outcome = _attempt(remote, edit, git, message, dry_run, once, cloned)
             if outcome.status == "unchanged" and tried and tried.commit and _landed(git, tried.commit):
                 return tried  # the previous push was applied, only its answer was lost
             return _counted(outcome, attempt)
@@ -429,6 +441,12 @@ def update_wiki(
             shutil.rmtree(work, ignore_errors=True)
         time.sleep(min(0.05 * 2**attempt, 1.0))  # let the other writer finish before we look again
     return _gave_up(full_name, max_attempts, last, last_kind)
+
+
+def _round_dir(early: EarlyClone | None) -> tuple[Path, bool | None]:
+    """The early clone (and whether it has master), else a fresh folder to clone into."""
+    made = early.take() if early is not None else None
+    return made if made else (Path(tempfile.mkdtemp(prefix="pmaction-wiki-")), None)
 
 
 def _gave_up(full_name: str, max_attempts: int, last: str, last_kind: str) -> WikiOutcome:
