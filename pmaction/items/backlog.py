@@ -203,7 +203,7 @@ class BacklogWriter:
             return None
         if number not in self._states:
             # Moved out of the milestone, relabelled, or an issue the team had already: ask for it (rare).
-            found = self.github.issue_if_any(number, action=f"read issue #{number}, named by an action item")
+            found = self.github.issue_if_any(number, action=f"read backlog issue #{number}")
             self._states[number] = found.state if found is not None else None
         return self._states[number]
 
