@@ -26,6 +26,7 @@ from pmaction.wiki.git import (
     wiki_head,
     wiki_remote,
 )
+from pmaction.wiki.git_clone import WikiClone
 
 TOKEN = "ghs_SeCrEt0123456789"
 READONLY = "ghs_ReadOnly0123456789"
@@ -306,3 +307,19 @@ def test_the_wiki_head_is_told_from_the_ref_advertisement_alone(sandbox: Any) ->
 
     missing = sandbox({**SCENARIO, "wiki_pages": {}, "wiki": "missing"})
     assert wiki_head(wiki_remote(missing.server_url, missing.repo), TOKEN) is None
+
+
+def test_an_early_clone_is_taken_by_the_write_or_removed(sandbox: Any) -> None:
+    sb = sandbox(SCENARIO)
+    remote = wiki_remote(sb.server_url, sb.repo)
+    early = WikiClone(remote, TOKEN)
+    outcome = update_wiki(remote, TOKEN, lambda files: {PAGE: files["Runbook.md"]}, message="m", early=early)
+    assert outcome.status == "pushed" and not early.work.exists()  # the write removed it when done
+    # The early clone was the first round's: one clone (ls-refs and fetch) and the push, no second clone.
+    assert git_routes(sb).count("git:upload-pack") == 2 and git_routes(sb).count("git:receive-pack") == 1
+
+    spare = WikiClone(remote, TOKEN)
+    spare.discard()  # the sync ended before its wiki write
+    assert not spare.work.exists()
+    broken = WikiClone(wiki_remote(sb.server_url, "octo-org/no-such-repo"), TOKEN)
+    assert broken.take() is None and not broken.work.exists()  # the write clones itself and says why
