@@ -244,7 +244,9 @@ def _decide_section(
     boxed = any(c.kind == "task" for c in entry.candidates)
     for candidate in entry.candidates:
         where = f"line {candidate.first.index + 1}"
-        read = _fields(candidate, taxonomy, where, repo, definitions)
+        # Field warnings name the line and quote it (quote() makes it one line; the log adapter neutralises).
+        quoted = f"{where} '{quote(candidate.first.text)}'"
+        read = _fields(candidate, taxonomy, quoted, repo, definitions)
         read = _from_headings(read, candidate, repo, definitions)
         out.warnings.extend(read.warnings)
         text = " ".join(part.strip() for part in candidate.parts).strip()
