@@ -391,6 +391,9 @@ def test_every_route_the_sandbox_serves_conforms(sandbox: Any) -> None:
     list(repo.get_releases())
     list(repo.get_pulls(state="closed", base="main"))
     list(repo.get_workflow_runs(branch="main", status="failure"))
+    assert gh.get_user("alice").login == "alice"  # an invitee's profile (public e-mail or null)
+    with pytest.raises(GithubException):
+        gh.get_user("nobody-known")
     gh.get_rate_limit()
 
     log = settled_log(sb, "/api/v3/rate_limit")
