@@ -36,9 +36,9 @@ Declared over: {over}
 SCENARIO: dict[str, Any] = {
     "now": "2026-03-02T18:00:00Z",  # a Monday
     "repo": "octo-org/octo-repo",
-    "collaborators": ["alice", "bob"],
+    "collaborators": ["alice", "bob", "carol"],
     "users": {"alice": {"email": "alice@example.com", "name": "Alice"}},  # bob shows no e-mail
-    "tokens": [{"token": "alice_pat", "user": "alice"}],
+    "tokens": [{"token": "alice_pat", "user": "alice"}, {"token": "bob_pat", "user": "bob"}],
     "labels": ["incident", "checkout"],
     "files": {".github/postmortem.yml": "timezone: Europe/Berlin\n"},
     "issues": [
@@ -138,6 +138,12 @@ def test_invitations_facilitator_agenda_and_charts(sandbox: Any, tmp_path: Path)
     assert int(moved["review"]["sequence"]) == 0  # the review did not move
     assert moved["review"].decoded("dtstamp") == review.decoded("dtstamp")
 
+    # A collaborator hands the meeting over with a comment: the page, the status and the milestone follow.
+    Person(sb, "bob_pat").comment(12, "/facilitator @carol")
+    sync(sb, tmp_path, "handed-over")
+    assert "| Facilitator | @carol |" in sb.wiki_files()[f"{STEM}.md"]
+    assert "<!-- pmaction:facilitator carol -->" in sb.repo_state()["milestones"][0]["description"]
+
     # The review falls due: the reminder mentions the facilitator and the owner, and carries the agenda.
     sb.set_clock("2026-05-02T07:00:00Z", frozen=True)
     outcome = run_action(sb, "schedule", {"schedule": "0 7 * * *"}, tmp_path / "nag")
@@ -145,7 +151,7 @@ def test_invitations_facilitator_agenda_and_charts(sandbox: Any, tmp_path: Path)
     issue = next(i for i in sb.repo_state()["issues"] if i["number"] == 12)
     reminder = issue["comments"][-1]["body"]
     assert reminder.startswith("### Post-mortem review coming up")
-    assert "@alice @bob: please hold the review" in reminder
+    assert "@carol @bob: please hold the review" in reminder  # the facilitator first, then the owner
     for heading in ("#### Agenda", "**Progress per item**", "**Incidents since then with the same labels**"):
         assert heading in reminder
     assert "None with `checkout`." in reminder
