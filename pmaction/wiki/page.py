@@ -21,7 +21,9 @@ the template is rendered with trim_blocks and lstrip_blocks, in a sandbox):
 - ``facts``: list of (label, value) pairs, both escaped for a Markdown table cell;
 - ``tz_label``: the configured zone's name; ``timeline_rows``: rendered table rows (with their markers);
 - ``issue_items``: rendered task-list lines; ``review``: None or {title, url, due, state};
-- ``prime_directive``, ``prime_directive_source``.
+- ``prime_directive``, ``prime_directive_source``;
+- ``facilitator`` (``@login`` or ""), ``calendar`` (the invitation links, Markdown), ``moments_image`` (the
+  key-moments strip as a Markdown image, or "").
 
 A template must keep the block markers; blocks it lacks (and a missing timeline table) are added from the
 default template instead of failing.
