@@ -27,7 +27,7 @@ _FIX = {
     "proposal": "an item starting Consider, We could, Maybe, Idea: (or a question) is a proposal unless it "
     "has an @owner, an issue link or a TODO/DONE status",
     "beside-tasks": "where some items have a task box `- [ ]`, only boxed ones count: box the agreed ones",
-    "weak": "under headings such as Next steps or Improvements an item counts with a task box, an @owner, an "
+    "weak": "under headings such as Next steps an item counts with a task box, an @owner, an "
     "issue link or a TODO/DONE status; under Action items every item counts",
     "prose": "write each agreed item as a list item (`- what to do @owner`) or a table row",
 }
@@ -40,6 +40,7 @@ _TAIL = (
 class Note:
     warning: str | None  # one log line: lines that make no issue
     markdown: str | None  # the same, and items linked to an issue elsewhere, for summary and status comment
+    notice: str | None = None  # one log line: items tracked in an issue elsewhere (no issue made, by design)
 
 
 def items_note(parsed: ItemsParse, where: str, *, create_checked: bool) -> Note:
@@ -54,11 +55,12 @@ def items_note(parsed: ItemsParse, where: str, *, create_checked: bool) -> Note:
         part
         for part in (
             _sentence(where, parsed.unread, done, _markdown) if parsed.unread or done else "",
-            _tracked(tracked, where if not (parsed.unread or done) else None),
+            _tracked(tracked, where if not (parsed.unread or done) else None, lambda t: inline(quote(t, 80))),
         )
         if part
     )
-    return Note(warning, markdown)
+    notice = _tracked(tracked, where, lambda text: clean(quote(text, 80))) or None
+    return Note(warning, markdown, notice)
 
 
 Quote = Callable[[str], str]
@@ -104,12 +106,10 @@ def _sentence(where: str, unread: Sequence[Unread], done: Sequence[ActionItem], 
     return " ".join(parts)
 
 
-def _tracked(items: Sequence[ActionItem], where: str | None) -> str:
+def _tracked(items: Sequence[ActionItem], where: str | None, show: Quote) -> str:
     if not items:
         return ""
-    named = ", ".join(
-        f"line {i.line_index + 1} → {inline(quote(i.tracked or '', 80))}" for i in items[:SHOWN]
-    )
+    named = ", ".join(f"line {i.line_index + 1} → {show(i.tracked or '')}" for i in items[:SHOWN])
     prefix = f"{where}: " if where else ""
     return (
         f"{prefix}{len(items)} agreed action item(s) name an issue elsewhere and are tracked there, not as "

@@ -103,7 +103,7 @@ class _Candidate:
 class _Section:
     section: Section
     candidates: list[_Candidate] = field(default_factory=list)
-    prose: list[ContentLine] = field(default_factory=list)  # the first line of each paragraph
+    prose: list[ContentLine] = field(default_factory=list)  # lines that are no item
 
 
 def _indent(text: str) -> int:
@@ -115,7 +115,23 @@ def _indent(text: str) -> int:
 _QUIET = re.compile(r"^\s*(?:(?:_[^_].*_|\*[^*].*\*)\s*|.*:\s*|_No response_\s*)$")
 
 
-_HTML_ITEM = re.compile(r"(?i)^\s*<li>\s*(?P<text>.*?)[ \t]*(?:</li>)?\s*$")
+# An HTML list, as GitHub renders it: "<li>text</li>" on one line, or "<li>" ... "</li>" around wrapped lines.
+_HTML_OPEN = re.compile(r"(?i)^\s*<li(?:\s[^>]*)?>\s*(?P<text>.*?)[ \t]*(?P<close></li>)?\s*$")
+_HTML_CLOSE = re.compile(r"(?i)^\s*(?P<text>.*?)[ \t]*</li>\s*$")
+_HTML_FRAME = re.compile(r"(?i)^\s*</?(?:ul|ol|p|div|br)\s*/?>\s*$")  # structure only, no words
+
+
+def _wraps(text: str, after_blank: bool) -> bool:
+    """Does this plain line continue the item above? Indented, yes. Unindented right below it (Markdown's
+    lazy continuation) only when it does not start like a new sentence: "potentially incompatible ..."
+    wraps, "For network resiliency, we ..." is a paragraph of its own that forgot its blank line."""
+    if _indent(text) >= 2:
+        return True
+    return not after_blank and not text.lstrip()[:1].isupper()
+
+
+def _untagged(text: str) -> str:
+    return re.sub(r"<[^<>]{0,500}>", "", text).strip()
 
 
 class _Reader:
@@ -126,12 +142,13 @@ class _Reader:
         self.open: _Candidate | None = None
         self.blank = False
         self.columns: dict[int, Columns] = {}
-        self.paragraph = False  # the previous line was prose
+        self.in_li = False  # inside an HTML <li> that spans lines
+        self.li: _Candidate | None = None  # its item, once it has text
 
     def feed(self, line: ContentLine) -> None:
         section = line.section
         if line.kind is Kind.BLANK:
-            self.blank, self.paragraph = True, False
+            self.blank = True
             return
         label = item_label_end(line.text) if line.kind in (Kind.PLAIN, Kind.ITEM) else None
         if section is None and label is None:
@@ -155,7 +172,6 @@ class _Reader:
     def _start(self, entry: _Section, line: ContentLine, kind: str, text: str) -> None:
         self.open = _Candidate(entry.section, line, kind, [text], line, _indent(line.text))
         entry.candidates.append(self.open)
-        self.paragraph = False
 
     def _list_item(self, entry: _Section, line: ContentLine) -> None:
         assert line.item is not None
@@ -179,26 +195,48 @@ class _Reader:
         self.open.columns = self.columns.get(line.table)
 
     def _plain(self, entry: _Section, line: ContentLine) -> None:
-        html_item = _HTML_ITEM.match(line.text)
-        if html_item:  # "<li>text</li>": GitHub renders an HTML list as a list
-            self._start(entry, line, "bullet", html_item["text"])
-            assert self.open is not None
-            self.open.link_at = html_item.end("text")  # a link goes before the "</li>"
-            self.open = None  # its wrapped lines would be HTML too: one line is the item
+        if self.in_li:
+            self._html_line(entry, line)
+            return
+        opened = _HTML_OPEN.match(line.text)
+        if opened:
+            self.in_li, self.li = True, None
+            if opened["text"]:
+                self._html_line(entry, line, opened["text"], closed=bool(opened["close"]))
+            elif opened["close"]:
+                self.in_li = False
             return
         candidate = self.open
         wraps = candidate is not None and candidate.kind != "row"
-        if wraps and (not self.blank or _indent(line.text) >= 2) and not is_definition(line.text):
+        if wraps and _wraps(line.text, self.blank) and not is_definition(line.text):
             assert candidate is not None
             candidate.parts.append(line.text.strip())
             candidate.end = line
             return
         self.open = None
-        if is_definition(line.text) or _QUIET.match(line.text):
+        if is_definition(line.text) or _QUIET.match(line.text) or _HTML_FRAME.match(line.text):
             return
-        if not self.paragraph:
-            entry.prose.append(line)
-        self.paragraph = True
+        entry.prose.append(line)  # every line, so the note can name each
+
+    def _html_line(
+        self, entry: _Section, line: ContentLine, text: str | None = None, closed: bool = False
+    ) -> None:
+        """A line of an HTML <li>: its first words start the item, later ones wrap it, "</li>" ends it."""
+        if text is None:
+            closing = _HTML_CLOSE.match(line.text)
+            text, closed = (closing["text"], True) if closing else (line.text.strip(), False)
+        if _untagged(text):
+            if self.li is None:
+                self._start(entry, line, "bullet", _untagged(text))
+                self.li = self.open
+            else:
+                self.li.parts.append(_untagged(text))
+                self.li.end = line
+            assert self.li is not None
+            # The link goes before a "</li>" on this line, else at its end.
+            self.li.link_at = line.text.find(text) + len(text) if closed else -1
+        if closed:
+            self.in_li, self.li, self.open = False, None, None
 
 
 # --- Deciding -----------------------------------------------------------------------------------------------
@@ -262,7 +300,8 @@ def _decide_section(
                 out.unread.append(Unread(candidate.first.index, candidate.first.text, reason, section.title))
             continue
         _add(out, _item(candidate, read, origin), where)
-    if section.kind != "proposals" and not entry.candidates:
+    # Prose beside items is often an intro, but may hold a commitment: named too, never dropped in silence.
+    if section.kind != "proposals":
         out.unread += [Unread(line.index, line.text, "prose", section.title) for line in entry.prose]
 
 

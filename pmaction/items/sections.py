@@ -37,11 +37,12 @@ _AGREED_HEADING = re.compile(
     r"(?:doing|do|change|changing|fix|fixing|improve|improving)\b"
     r"|\bwhat\s+(?:can|will)\s+we\s+(?:do|change|fix|improve)\b"
     r"|\bprevent(?:ing|ion)?\b.*\b(?:again|recurrences?|repeats?|future)\b"
+    r"|\bimprov(?:ing|ements?)\b"
     r"|\btodos?\b|\bto-dos?\b",
     re.I,
 )
 _WEAK_HEADING = re.compile(
-    r"\bnext\s+steps?\b|\bimprov(?:e|es|ing|ements?)\b|\bprevention\b|\bfuture\s+work\b",
+    r"\bnext\s+steps?\b|\bimprov(?:e|es|ed)\b|\bprevention\b|\bfuture\s+work\b",
     re.I,
 )
 # Not about future work, whatever else the heading says ("Actions taken", "What went well").
@@ -110,11 +111,20 @@ def _nearest(stack: list[tuple[int, Section | None, str]]) -> Section | None:
 
 
 def _heading(line: Line) -> tuple[int, str] | None:
-    """(level, title) of an ATX heading, a setext heading (at its underline) or a bold-only line."""
+    """(level, title) of an ATX heading, a setext heading (at its underline), an HTML heading or a bold-only
+    line."""
     if line.kind in (Kind.HEADING, Kind.UNDERLINE):
         return line.level, line.title
-    bold = _BOLD_LINE.match(line.text) if line.kind is Kind.PLAIN else None
+    if line.kind is not Kind.PLAIN:
+        return None
+    html = _HTML_HEADING.match(line.text)
+    if html:  # "<h2>Improvements</h2>": GitHub renders it as a heading
+        return int(html["level"]), re.sub(r"<[^>]*>", "", html["title"])
+    bold = _BOLD_LINE.match(line.text)
     return (_BOLD_LEVEL, bold["title"]) if bold and not _ITEM_LABEL.match(line.text) else None
+
+
+_HTML_HEADING = re.compile(r"(?i)^\s*<h(?P<level>[1-6])(?:\s[^>]*)?>(?P<title>.*?)</h(?P=level)>\s*$")
 
 
 # "**Action item:** text" starts an item, wherever it stands; it is no heading even when alone on its line.
