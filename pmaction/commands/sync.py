@@ -288,6 +288,8 @@ def _warn_items(session: Session, parsed: ItemsParse, where: str) -> None:
     note = items_note(parsed, where, create_checked=session.config.create_checked_items)
     if note.warning:
         session.reporter.warning(note.warning, title="pmaction: action items")
+    if note.notice:
+        session.reporter.notice(note.notice)
     if note.markdown and note.markdown not in session.result.notes:
         session.result.notes.append(note.markdown)
 
