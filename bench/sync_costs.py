@@ -213,9 +213,9 @@ def first_sync_needs(c: int, k: int, past: int = 0) -> list[Need]:
         Need(REPOSITORY, 0, "the payload carries the repository (has_wiki, private, default branch)"),
         Need(
             COMMENTS,
-            pages(c) + pages(c + 1),
-            f"the {c} comments of the timeline, 100 a page (0 when the payload counts 0); once more after "
-            "creating the status comment, which a concurrent run may have posted first (the oldest stays)",
+            pages(c) + 1,
+            f"the {c} comments of the timeline, 100 a page (0 when the payload counts 0); after creating the "
+            "status comment, those updated since the newest read: a concurrent run's may be older than ours",
         ),
         Need(
             EVENTS, 1, "assignments, closes, reopens for the timeline: the payload names only its own event"
@@ -496,9 +496,32 @@ def report_sync(report: Report, cases: Sequence[SyncCase], grid: Sequence[SyncCa
         ],
         rows,
     )
+    report_first_sync_target(report, first)
     report_needs(report, cases)
     report_routes(report, cases)
     report_grid(report, grid)
+
+
+def report_first_sync_target(report: Report, first: SyncCase) -> None:
+    """Where the first sync's requests go beyond the issue's target, from the measured routes."""
+    changes = sum(first.measured[route] for route in CHANGES)
+    again = first.measured[COMMENTS] - pages(10) + first.measured[BACKLOG]
+    body = first.measured[ISSUE]
+    rest = first.api - changes - again - body
+    report.add(
+        f"**The first sync's {first.api} requests against the target of {FIRST_SYNC_TARGET}.** The "
+        f"target was set before two later requirements: {changes} are the listings of what changed in the "
+        "repository (deployments, releases, pull requests, workflow runs: `changes`, on by default since the "
+        f"Slack and repository-changes issue), {again} are the reads that keep concurrent runs from "
+        "duplicating anything (the comments again after the status comment is created, the review "
+        "milestone's issues after the backlog issues are: GitHub has no create-if-absent). Without them the "
+        f"sync makes {rest + body}: {rest} that GitHub's API makes necessary for this case and {body} that "
+        "pmaction keeps on purpose, the body read right before the items' links are written into it (the "
+        "payload's copy is as old as the event, GitHub has no conditional PATCH, and writing an old body "
+        "back would undo an edit made since). Fewer would need GraphQL (one query for the config file, "
+        "comments, timeline, labels and assignable users), which the sandbox does not execute yet.",
+        "",
+    )
 
 
 def report_needs(report: Report, cases: Sequence[SyncCase]) -> None:
