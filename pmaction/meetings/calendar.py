@@ -195,7 +195,8 @@ def google_link(meeting: Meeting, people: Sequence[Person], tz: tzinfo) -> str:
         "action": "TEMPLATE",
         "text": meeting.summary,
         "dates": f"{_utc(meeting.start)}/{_utc(meeting.end)}",
-        "details": f"{meeting.description}\n{meeting.url}",
+        # The page, not the whole description: the link lives in comments and tables, and must stay short.
+        "details": meeting.url,
     }
     zone = getattr(tz, "key", None)
     if zone:
