@@ -135,16 +135,24 @@ class GitHub:
         return call(action, lambda: self.reader.read_listing(key, self._url(path), params, known))
 
     @overload
-    def comments(self, number: int, *, known: None = None) -> list[Comment]: ...
+    def comments(
+        self, number: int, *, known: None = None, since: datetime | None = None
+    ) -> list[Comment]: ...
     @overload
-    def comments(self, number: int, *, known: Validators) -> list[Comment] | NotModified: ...
-    def comments(self, number: int, *, known: Validators | None = None) -> list[Comment] | NotModified:
-        """The issue's comments, oldest first (one listing per 100)."""
+    def comments(
+        self, number: int, *, known: Validators, since: datetime | None = None
+    ) -> list[Comment] | NotModified: ...
+    def comments(
+        self, number: int, *, known: Validators | None = None, since: datetime | None = None
+    ) -> list[Comment] | NotModified:
+        """The issue's comments, oldest first (one listing per 100); with ``since``, only those updated at or
+        after it (kept apart from the whole listing's ETag)."""
+        params = {} if since is None else {"since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
         found = self._listing(
             f"read the comments of issue #{number}",
-            f"comments/{number}",
+            f"comments/{number}" + ("/since" if since is not None else ""),
             f"/issues/{number}/comments",
-            {},
+            params,
             known,
         )
         if isinstance(found, NotModified):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from pmaction.github.client import GitHub
 from pmaction.github.data import Comment
@@ -36,9 +37,13 @@ def upsert_status(
     if made is None:
         return done
     done.append(f"created the status comment on #{number}")
-    # A concurrent run may have posted one too: read the comments again (one request per 100 comments, only
-    # after creating: an incident's first sync) and keep the oldest.
-    done += delete_extra_status(github, find_status_comments(github.comments(number), full_name, number))
+    # A concurrent run may have posted one too: read the comments again (only after creating: an incident's
+    # first sync) and keep the oldest. Theirs came after our read, so it was updated no earlier than any
+    # comment we read: list only those (a second less, for GitHub's whole-second times).
+    newest = max((comment.updated_at for comment in comments), default=None)
+    since = newest - timedelta(seconds=1) if newest is not None else None
+    again = github.comments(number, since=since)
+    done += delete_extra_status(github, find_status_comments(again, full_name, number))
     return done
 
 
