@@ -13,6 +13,7 @@ The figures are also what docs/timelines.md publishes (``python scripts/measure_
 
 from __future__ import annotations
 
+import calendar
 import html
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import yaml
 
 from pmaction.sandbox import Sandbox
 from pmaction.text.markers import parse_row_marker
+from pmaction.text.zones import ABBREVIATIONS, REGIONS
 from pmaction.timeline.sources.body import line_key
 from tests.helpers import incident_page, run_sync, scenario, timeline_rows
 
@@ -31,7 +33,10 @@ CORPUS = Path(__file__).parent / "fixtures" / "postmortems"
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 # Words of a line's stamp, shown in the row's time cell instead of its text.
-_STAMPISH = frozenset({"AM", "PM", "UTC", "GMT", "PST", "PDT", "CET", "CEST", "T", "Z"})
+_STAMPISH = frozenset(
+    {"AM", "PM", "T", "Z", "POSTED", "UPDATED", "ON", "AT", *ABBREVIATIONS, *REGIONS}
+    | {m.upper() for m in calendar.month_abbr[1:] + calendar.month_name[1:]}
+)
 
 
 def _words(text: str) -> list[str]:
@@ -68,6 +73,8 @@ def _tail(line: str) -> str:
     words = _words(line)
     while words and (words[0].isdigit() or words[0].upper() in _STAMPISH):
         words.pop(0)
+    if all(w.isdigit() or w.upper() in _STAMPISH for w in words):
+        return ""  # "Apr 19, 19:11 BST": a line that is only a moment has no words to lose
     return " ".join(words[-min(6, max(2, len(words) // 2)) :])
 
 

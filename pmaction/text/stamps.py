@@ -23,17 +23,24 @@ from typing import Literal
 
 from pmaction.text.zones import zone_at
 
+_GERMAN = {"mär": "mar", "mai": "may", "okt": "oct", "dez": "dec"}
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
 
 _MONTH = (
-    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![a-z])"
+    r"(?P<mon>jan(?:uary|uar)?|feb(?:ruary|ruar)?|mar(?:ch)?|märz|apr(?:il)?|may|mai|june?|juni|july?|juli"
+    r"|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|okt(?:ober)?|nov(?:ember)?|dec(?:ember)?|dez(?:ember)?)"
+    r"\.?(?![a-zäöü])"
 )
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday|s|r|rs)?\.?,?[ \t]+)?"
 _YEAR = r"(?P<y>(?:19|20)\d{2})(?!\d)"
+_WEEKDAY_ALONE = re.compile(
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[ \t]+|(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag"
+    r"|sonntag),?[ \t]+",
+    re.IGNORECASE,
+)
 _ORD = r"(?:st|nd|rd|th)?"
 
 _DATES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -48,7 +55,8 @@ _DATES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "named-dmy",
-            rf"{_WEEKDAY}(?:the[ \t]+)?(?P<d>\d{{1,2}}){_ORD}[ \t]+(?:of[ \t]+)?{_MONTH}(?:,?[ \t]+{_YEAR})?",
+            rf"{_WEEKDAY}(?:the[ \t]+)?(?P<d>\d{{1,2}}){_ORD}\.?[ \t]+(?:of[ \t]+)?{_MONTH}"
+            rf"(?:,?[ \t]+{_YEAR})?",
         ),
         ("short", r"(?P<a>\d{1,2})(?P<s>[-/])(?P<b>\d{1,2})(?![-/.\d])"),
     )
@@ -70,7 +78,9 @@ _CLOCKS = tuple(
 _ISH = re.compile(r"-?ish(?![a-z])|[ \t]+or[ \t]+so(?![a-z])", re.IGNORECASE)
 _RANGE = re.compile(r"[ \t]*(?:-|–|—|to|until|till)[ \t]*(?=\d)", re.IGNORECASE)
 _NO_TIME = re.compile(r"[ \t]+-{1,2}:-{1,2}")  # "2019-12-03 --:--"
-_DATE_TIME_SEP = re.compile(r"(?:T|[ \t]*(?:,|at|@|-|–|—)?[ \t]*(?:~|±|≈|approx\.?[ \t]*)?)", re.IGNORECASE)
+_DATE_TIME_SEP = re.compile(
+    r"(?:T|[ \t]*,?[ \t]*(?:at|@|-|–|—)?[ \t]*(?:~|±|≈|approx\.?[ \t]*)?)", re.IGNORECASE
+)
 _TIME_DATE_SEP = re.compile(r"[ \t]*(?:,|on|-)?[ \t]*", re.IGNORECASE)
 # What may set a stamp off at the start of a line: emphasis, brackets, code, an approximation sign.
 _OPENERS = re.compile(
@@ -82,7 +92,10 @@ _OPENERS = re.compile(
 # Prose that starts with a moment: "At 6pm UTC, ...", "By 04:06, ...". The sentence stays whole.
 _PROSE = re.compile(
     r"(?:at|by|around|about|from|on|until|shortly[ \t]+(?:after|before)|just[ \t]+(?:after|before)"
-    r"|starting[ \t]+at|beginning[ \t]+at|between|approximately|roughly)[ \t]+",
+    r"|starting[ \t]+at|beginning[ \t]+at|between|approximately|roughly"
+    # A status update's label: "Update 23:35:", "**Resolved** - Apr 19, 19:11 BST"
+    r"|update[ds]?|edit(?:ed)?|resolved|investigating|identified|monitoring|completed|scheduled)"
+    r"[ \t]*[:-]?[ \t]+",
     re.IGNORECASE,
 )
 _BOUNDARY = re.compile(r"$|[^\w]|_")
@@ -118,6 +131,13 @@ class Stamp:
 
 
 def _date_at(text: str, pos: int) -> tuple[DateParts, int] | None:
+    found = _date_form_at(text, pos)
+    if found is None and (weekday := _WEEKDAY_ALONE.match(text, pos)) is not None:
+        found = _date_form_at(text, weekday.end())  # "Friday 2023-09-29", "Freitag, 30. April"
+    return found
+
+
+def _date_form_at(text: str, pos: int) -> tuple[DateParts, int] | None:
     for kind, pattern in _DATES:
         match = pattern.match(text, pos)
         if match is None:
@@ -140,7 +160,7 @@ def _date_parts(kind: str, match: re.Match[str]) -> DateParts | None:
         valid = tuple(dict.fromkeys(r for r in readings if 1 <= r[0] <= 12 and 1 <= r[1] <= 31))
         proves = "day-first" if a > 12 >= b else "month-first" if b > 12 >= a else None
         return DateParts(year, valid, kind, proves) if valid else None
-    month = MONTHS[groups["mon"][:3].lower()]
+    month = MONTHS[_GERMAN.get(groups["mon"][:3].lower(), groups["mon"][:3].lower())]
     return DateParts(year, ((month, int(groups["d"])),), kind)
 
 
@@ -246,10 +266,12 @@ def read_stamp(text: str) -> Stamp | None:
     pos = len(text) - len(text.lstrip())
     opener = marks = ""
     prose = False
-    lead = _PROSE.match(text, pos)
-    if lead is not None and _quiet_stamp(text, lead.end()):
-        pos, prose = lead.end(), True
-    else:
+    for _ in range(2):  # a prose word may come inside the emphasis: "**Update 23:35:** ..."
+        lead = _PROSE.match(text, pos)
+        if lead is not None and _quiet_stamp(text, lead.end()):
+            pos, prose = lead.end(), True
+            break
+        start = pos
         while (mark := _OPENERS.match(text, pos)) is not None and mark.end() > pos:
             written = mark.group().strip()
             if written in _CLOSERS:
@@ -257,6 +279,8 @@ def read_stamp(text: str) -> Stamp | None:
             else:
                 marks = f"{marks} {written}".strip()
             pos = mark.end()
+        if pos == start:
+            break
     try:
         found = _stamp_at(text, pos)
         if found is None and (chat := _CHAT.match(text, pos)) is not None:
@@ -276,8 +300,9 @@ def read_stamp(text: str) -> Stamp | None:
 
 
 _MID_SENTENCE = re.compile(
-    r"\b(?:at|by|around|until|approximately|roughly)[ \t]+"
-    r"(?=\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))",
+    r"\b(?:at|by|around|until|approximately|roughly|on|from|since|um|von|ab|gegen)[ \t]+"
+    r"(?=\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)"
+    r"|(?:dienstag|mittwoch|donnerstag|freitag|samstag|sonntag))",
     re.IGNORECASE,
 )
 

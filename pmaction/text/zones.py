@@ -1,8 +1,9 @@
 """Time zones as people write them after a time: ``Z``, ``+01:00``, ``UTC+2``, ``Europe/Berlin``, ``CET``.
 
-Specific abbreviations are fixed offsets (EST is always UTC-5); generic ones (ET, CT, MT, PT) follow the
-daylight-saving rules of the date. CET/CEST are fixed: write Europe/Berlin to follow DST. A zone a timeline
-*states* for its lines ("All times PST") is read as the region's clock instead (timeline/context.py).
+An abbreviation of a region with daylight-saving time (PST/PDT/PT, EST/EDT/ET, CET/CEST, BST, AEST/AEDT,
+...) names that region's clock, whichever half of the year it says: teams write "PST" all year round and
+mean Pacific time, so "10:00 PST" in July is 10:00 PDT. The others are fixed offsets (IST is India). A
+zone a timeline *states* for its lines ("All times PST") follows the same rule (timeline/context.py).
 """
 
 from __future__ import annotations
@@ -58,6 +59,20 @@ ABBREVIATIONS: dict[str, tzinfo] = {
     "AKST": _fixed(-9),
     "AKDT": _fixed(-8),
 }
+# The region whose clock an abbreviation names: its daylight-saving rules follow the date, as the team
+# meant ("PST" in June is Pacific time: a log line in the corpus proves it).
+REGIONS: dict[str, str] = {
+    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles", "PT": "America/Los_Angeles",
+    "PACIFIC": "America/Los_Angeles",
+    "MST": "America/Denver", "MDT": "America/Denver", "MT": "America/Denver", "MOUNTAIN": "America/Denver",
+    "CST": "America/Chicago", "CDT": "America/Chicago", "CT": "America/Chicago", "CENTRAL": "America/Chicago",
+    "EST": "America/New_York", "EDT": "America/New_York", "ET": "America/New_York",
+    "EASTERN": "America/New_York",
+    "CET": "Europe/Berlin", "CEST": "Europe/Berlin", "BST": "Europe/London",
+    "EET": "Europe/Athens", "EEST": "Europe/Athens", "WET": "Europe/Lisbon", "WEST": "Europe/Lisbon",
+    "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney", "NZST": "Pacific/Auckland",
+    "NZDT": "Pacific/Auckland",
+}  # fmt: skip
 # Abbreviations written in lower case are accepted only for these: "10:15 et al" must stay text.
 _LOWERCASE_OK = frozenset({"UTC", "GMT"})
 
@@ -115,6 +130,8 @@ def _zone_at(text: str) -> tuple[tzinfo | None, int]:
             raise Unreadable(match["iana"]) from exc
     word = match["word"]
     upper = word.upper()
+    if upper in REGIONS and word == upper:
+        return ZoneInfo(REGIONS[upper]), end
     if upper in ABBREVIATIONS and (word == upper or upper in _LOWERCASE_OK):
         return ABBREVIATIONS[upper], end
     return None, 0

@@ -17,21 +17,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pmaction.text.stamps import Placed, Reading, Stamp, find_date, moment, valid_date
-from pmaction.text.zones import ABBREVIATIONS
+from pmaction.text.zones import ABBREVIATIONS, REGIONS
 
-# A statement's zone names the region's clock: its daylight-saving rules follow the date.
-_REGIONS: dict[str, str] = {
-    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles", "PT": "America/Los_Angeles",
-    "PACIFIC": "America/Los_Angeles",
-    "MST": "America/Denver", "MDT": "America/Denver", "MT": "America/Denver", "MOUNTAIN": "America/Denver",
-    "CST": "America/Chicago", "CDT": "America/Chicago", "CT": "America/Chicago", "CENTRAL": "America/Chicago",
-    "EST": "America/New_York", "EDT": "America/New_York", "ET": "America/New_York",
-    "EASTERN": "America/New_York",
-    "CET": "Europe/Berlin", "CEST": "Europe/Berlin", "BST": "Europe/London",
-    "EET": "Europe/Athens", "EEST": "Europe/Athens", "WET": "Europe/Lisbon", "WEST": "Europe/Lisbon",
-    "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney", "NZST": "Pacific/Auckland",
-    "NZDT": "Pacific/Auckland",
-}  # fmt: skip
 _ZONE_TOKEN = re.compile(
     r"(?<![A-Za-z/])(?P<tok>(?:US|America|Europe|Asia|Australia|Africa|Pacific|Etc|Canada)/[A-Za-z_]+"
     r"(?:/[A-Za-z_]+)?|(?:UTC|GMT)[ \t]?[+-][ \t]?\d{1,2}(?::?\d{2})?|[A-Z]{1,5}|Pacific|Eastern|Central"
@@ -69,8 +56,8 @@ def zone_token(token: str) -> tzinfo | None:
             return None  # "UTC-99" names no zone
         value = timedelta(hours=int(hours), minutes=int(minutes or 0))
         return UTC if not value else timezone(sign * value)
-    if upper in _REGIONS and (word.isupper() or upper in ("PACIFIC", "EASTERN", "CENTRAL", "MOUNTAIN")):
-        return ZoneInfo(_REGIONS[upper])
+    if upper in REGIONS and (word.isupper() or upper in ("PACIFIC", "EASTERN", "CENTRAL", "MOUNTAIN")):
+        return ZoneInfo(REGIONS[upper])
     if upper in ABBREVIATIONS and word.isupper():
         return ABBREVIATIONS[upper]
     return None

@@ -35,7 +35,14 @@ from pmaction.timeline.context import (
     zone_statement,
 )
 from pmaction.timeline.model import DateOrder, Entry, Found, SourceContext
-from pmaction.timeline.sources.body_draft import Draft, far_off, first_day, order_learnt, placed_drafts
+from pmaction.timeline.sources.body_draft import (
+    Draft,
+    far_off,
+    first_day,
+    order_learnt,
+    placed_drafts,
+    split_last_block,
+)
 from pmaction.timeline.sources.body_section import Section, heading_of, timeline_sections
 from pmaction.timeline.sources.body_table import TableShape, row_stamp_text, table_shape
 from pmaction.timeline.tags import TIME_HINT, find_tags, quote
@@ -49,6 +56,7 @@ _IMAGE = re.compile(r"^[ \t]*(?:!\[|<(?:img|picture|video|figure)\b)", re.IGNORE
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
 # A bullet that only labels the ones nested under it ("- **Context**:"), like a sub-heading.
 _LABEL = re.compile(r"^(?:\*\*|__)?[\w][\w ./&-]{0,40}?(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?:?$")
+_PARENTHESES = re.compile(r"\([^()]*\)")
 _POSTED = re.compile(r"^(?:posted|updated)(?:[ \t]+(?:on|at))?[ \t]+", re.IGNORECASE)
 _HTML_LEAD = re.compile(
     r"^(?:[ \t]*</?(?:li|ul|ol|p|br|div|span|strong|b|em|dd|dt|dl)\b[^>]*>)+", re.IGNORECASE
@@ -100,6 +108,9 @@ def _start(walk: _Walk, line: Line, kind: str, column: int, text: str, stamp: St
     words, closer = words_after(text, stamp) if stamp is not None else (text.strip(), "")
     if stamp is not None and stamp.date is not None and stamp.clock is None:
         words, closer = _date_words(text, stamp), ""
+    lead = len(text[: stamp.start].split()) if stamp is not None else 0
+    if stamp is not None and stamp.clock is not None and lead <= 2 and _only_moment(text[stamp.end :]):
+        kind = "heading"  # "Update 2023-10-05 12:00 CEST (06:00 AM EDT)": the paragraphs below tell it
     draft = Draft(line, kind, column, stamp, words, walk.reading, closer)
     draft.parts.append(words)
     draft.raw.append(line.text)
@@ -128,7 +139,8 @@ def _context(walk: _Walk, text: str, stamp: Stamp | None) -> bool:
     """Take what a context line states; False when the line is no context line."""
     if not _is_context_only(text, stamp):
         return False
-    walk.statement = text
+    # A sentence that states a zone may wrap onto the next line; a date line ("Apr 19, 2016") does not.
+    walk.statement = text if stamp is None else None
     zone = zone_statement(text)
     if zone is not None:
         walk.reading = replace(walk.reading, zone=zone)
@@ -167,8 +179,29 @@ def _continues(walk: _Walk, line: Line) -> bool:
         return False
     indent = len(line.text) - len(line.text.lstrip())
     if line.kind in (Kind.ITEM, Kind.TASK):
-        return line.item is not None and len(line.item.lead) - len(line.item.lead.lstrip()) >= draft.column
+        nested = line.item is not None and len(line.item.lead) - len(line.item.lead.lstrip()) >= draft.column
+        return nested or _titled(draft)
     return not walk.blank or indent >= draft.column or _IMAGE.match(line.text) is not None
+
+
+def _told_under_heading(walk: _Walk, line: Line, text: str, stamp: Stamp) -> bool:
+    current = walk.current
+    if current is None or current.kind != "heading" or line.kind is not Kind.PLAIN:
+        return False
+    return not _only_moment(text[stamp.end :])
+
+
+def _only_moment(rest: str) -> bool:
+    """Nothing but punctuation and the same moment restated in parentheses after a stamp."""
+    return not re.sub(r"[\W_]+", "", _PARENTHESES.sub("", rest))
+
+
+def _titled(draft: Draft) -> bool:
+    """A timed bullet that only names its moment ("- 15 December 2024, 03:53 (UTC) – Outage Begins"): the
+    plain bullet under it is what happened then."""
+    words = draft.text.split()
+    timed = draft.stamp is not None and draft.stamp.clock is not None
+    return timed and len(draft.parts) == 1 and 0 < len(words) <= 4 and all(w[0].isupper() for w in words)
 
 
 def _plain_or_item(walk: _Walk, line: Line) -> None:
@@ -179,7 +212,7 @@ def _plain_or_item(walk: _Walk, line: Line) -> None:
         return
     if _posted(walk, line, text):
         return
-    if walk.statement is not None and line.kind is Kind.PLAIN and not walk.blank:
+    if walk.statement is not None and line.kind is Kind.PLAIN and not walk.blank and read_stamp(text) is None:
         _restate(walk, f"{walk.statement} {text}")
         return
     walk.statement = None
@@ -189,6 +222,8 @@ def _plain_or_item(walk: _Walk, line: Line) -> None:
     stamp = read_stamp(text)
     if stamp is None and line.kind is Kind.PLAIN and _new_paragraph(walk):
         stamp = find_moment(text)  # "The team became aware of it at 15:44Z, and ..."
+    if stamp is not None and stamp.prose and _told_under_heading(walk, line, text, stamp):
+        stamp = None  # "On 2023-10-06 at 09:00 we will ...": a sentence of the update above, not a new one
     if stamp is not None and stamp.date is not None and stamp.clock is None and _context(walk, text, stamp):
         return
     if stamp is None and _context(walk, text, None):
@@ -198,11 +233,12 @@ def _plain_or_item(walk: _Walk, line: Line) -> None:
     if stamp is None and _continues(walk, line):
         nested = line.kind in (Kind.ITEM, Kind.TASK)
         shown = line.text.strip() if nested else text
-        walk.current.add(line, shown, wrapped=not nested and not walk.blank)  # type: ignore[union-attr]
+        walk.current.add(line, shown, wrapped=not nested and not walk.blank, new_block=walk.blank)  # type: ignore[union-attr]
         walk.blank = False
         return
-    if stamp is None and walk.current is None and not walk.drafts and kind == "para" and _preface(walk, text):
-        return
+    first = stamp is None and walk.current is None and not walk.drafts and kind == "para"
+    if first and (_preface(walk, text) or text.endswith(":")):
+        return  # "Below is a timeline of the incident:" leads into it
     _start(walk, line, kind, column, text, stamp)
 
 
@@ -220,13 +256,45 @@ def _posted(walk: _Walk, line: Line, text: str) -> bool:
     2022 - 15:25 UTC"): that line dates the lines above it, and leads their entry."""
     lead = _POSTED.match(text)
     draft = walk.current
-    if lead is None or draft is None or draft.stamp is not None:
+    if draft is None:
         return False
-    stamp = read_stamp(text[lead.end() :])
+    if draft.stamp is not None:
+        alone = lead is None and not walk.blank and _stamp_alone(text)
+        return (lead is not None or alone) and _posted_block(
+            walk, draft, line, text[lead.end() if lead else 0 :]
+        )
+    if lead is None:
+        # Or a line that is only a moment, right under the update's words ("Apr 19, 19:11 BST").
+        stamp = read_stamp(text)
+        if not _stamp_alone(text) or draft.kind != "para" or walk.blank or line.kind is not Kind.PLAIN:
+            return False
+    else:
+        stamp = read_stamp(text[lead.end() :])
     if stamp is None or stamp.clock is None:
         return False
     draft.first, draft.stamp, draft.reading = line, stamp, walk.reading
     draft.raw.insert(0, line.text)
+    walk.current = None
+    return True
+
+
+def _stamp_alone(text: str) -> bool:
+    stamp = read_stamp(text)
+    return (
+        stamp is not None
+        and stamp.clock is not None
+        and not re.sub(r"[\W_]+", "", words_after(text, stamp)[0])
+    )
+
+
+def _posted_block(walk: _Walk, draft: Draft, line: Line, stamp_text: str) -> bool:
+    """A "Posted ..." line under a paragraph that joined a dated entry above it: that paragraph is its own
+    update, dated by the line."""
+    stamp = read_stamp(stamp_text)
+    split = split_last_block(draft, line, stamp, walk.reading) if stamp and stamp.clock else None
+    if split is None:
+        return False
+    walk.drafts.append(split)
     walk.current = None
     return True
 
@@ -287,7 +355,7 @@ def _walk(walk: _Walk, lines: Iterable[Line]) -> None:
             walk.blank, walk.statement, walk.table = True, None, None
             continue
         _line(walk, line)
-        walk.blank = False
+        walk.blank = heading_of(line) is not None  # what follows a heading starts a paragraph
 
 
 def _line(walk: _Walk, line: Line) -> None:
@@ -388,9 +456,30 @@ def body_entries(
             walk.current = None
         _walk(walk, section.lines)
     order = order_learnt(walk.drafts, date_order)
-    drafts = [replace(d, reading=replace(d.reading, order=order)) for d in walk.drafts]
+    own = _own_zone(walk.drafts, tz)
+    drafts = [
+        replace(
+            d, reading=replace(d.reading, order=order, zone=own if d.reading.zone is tz else d.reading.zone)
+        )
+        for d in walk.drafts
+    ]
     placed = placed_drafts(drafts, first_day(drafts, default_day))
     return _entries(drafts, placed)
+
+
+def _own_zone(drafts: Sequence[Draft], tz: tzinfo) -> tzinfo:
+    """The zone a write-up that states none uses: the one its own stamps name, when they all name one
+    ("Posted Dec 13, 2019 - 02:00 NZDT" twice: the bare "at 10:10pm" above is NZDT too), unless the team
+    set its own ``timezone``."""
+    if _zone_name(tz) not in ("UTC", "Etc/UTC"):
+        return tz  # the team set its zone: that is what its bare times mean
+    zones = [d.stamp.zone for d in drafts if d.stamp is not None and d.stamp.zone is not None]
+    named = {_zone_name(zone): zone for zone in zones}
+    return zones[0] if len(named) == 1 and len(zones) >= 2 else tz
+
+
+def _zone_name(zone: tzinfo) -> str:
+    return str(getattr(zone, "key", None) or zone)
 
 
 def _section_reading(reading: Reading, section: Section) -> Reading:

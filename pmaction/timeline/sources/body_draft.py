@@ -33,7 +33,12 @@ class Draft:
     parts: list[str] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
 
-    def add(self, line: Line, text: str, *, wrapped: bool) -> None:
+    # Where the entry's last paragraph begins (in parts, in raw): a status update dated below it splits there.
+    block: tuple[int, int] | None = None
+
+    def add(self, line: Line, text: str, *, wrapped: bool, new_block: bool = False) -> None:
+        if new_block:
+            self.block = (len(self.parts), len(self.raw))
         self.raw.append(line.text)
         if not self.parts:
             self.parts.append(text)
@@ -48,6 +53,18 @@ class Draft:
         if self.closer and text.rstrip().endswith(self.closer):
             text = text.rstrip()[: -len(self.closer)].rstrip()
         return text
+
+
+def split_last_block(draft: Draft, line: Line, stamp: Stamp, reading: Reading) -> Draft | None:
+    """The draft's last paragraph as an entry of its own, dated by ``line`` under it; None if it has one."""
+    if draft.block is None:
+        return None
+    at_part, at_raw = draft.block
+    split = Draft(line, "para", 0, stamp, "", reading, parts=draft.parts[at_part:])
+    split.raw = [line.text, *draft.raw[at_raw:]]
+    del draft.parts[at_part:], draft.raw[at_raw:]
+    draft.block = None
+    return split
 
 
 def order_learnt(drafts: Sequence[Draft], stated: DateOrder) -> DateOrder:
@@ -76,10 +93,12 @@ def placed_drafts(drafts: Sequence[Draft], default_day: date | None) -> list[Pla
         placed.append(found)
         if found.when is not None and not found.date_only:
             previous = found.when
-        # The next day a list rolled over to holds below; a date written on a line holds only where no
-        # date is stated above ("Unless otherwise noted all events happened on 2019-10-21").
+        # The next day a list rolled over to holds below, as does a date written on a line where none is
+        # stated above or that is after the stated one ("Incident Date: October 19", then "On October 20 at
+        # 1:29 AM"); an earlier one is a note ("Unless otherwise noted all events happened on 2019-10-21").
         rolled = draft.stamp.date is None and found.day != reading.day
-        if found.day is not None and (rolled or draft.reading.day is None):
+        later = found.day is not None and draft.reading.day is not None and found.day > draft.reading.day
+        if found.day is not None and (rolled or later or draft.reading.day is None):
             running = (draft.reading.day, found.day)
     return placed
 

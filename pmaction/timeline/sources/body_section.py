@@ -28,6 +28,10 @@ _ENDS = re.compile(
     r"|what[ \t]+went|corrective|remediation|appendix|summary|background|glossary|supporting)",
     re.IGNORECASE,
 )
+_HTML_HEADING = re.compile(
+    r"^[ \t]*<h(?P<level>[1-6])\b[^>]*>(?P<title>.*?)</h(?P=level)>[ \t]*$", re.IGNORECASE
+)
+_TAGS = re.compile(r"<[^>]+>")
 BOLD_LEVEL = 7  # a bold line used as a heading ranks below every real heading
 
 
@@ -45,6 +49,12 @@ def heading_of(line: Line) -> tuple[int, str] | None:
         return line.level, line.title
     if line.kind is Kind.PLAIN and (match := _BOLD_LINE.match(line.text)):
         return BOLD_LEVEL, match["title"].strip()
+    if line.kind is Kind.PLAIN and (match := _HTML_HEADING.match(line.text)):
+        return int(match["level"]), _TAGS.sub("", match["title"]).strip()  # "<h3>Wednesday 28-07-2017</h3>"
+    text = line.item.text if line.item is not None else line.text
+    title = text.strip().strip("*_").rstrip(":").strip("*_ ")
+    if line.kind in (Kind.PLAIN, Kind.ITEM) and len(title.split()) <= 6 and is_timeline_title(title):
+        return BOLD_LEVEL, title  # "2. Timeline of Events", "Timeline:" on a line of its own
     return None
 
 
