@@ -194,6 +194,7 @@ def check_invariants(sb: Sandbox, children: list[Child], workdir: Path) -> list[
         broken.append(f"the milestone counts {counted} issues for {len(ITEMS)} items")
     broken += _backlog_invariants(state["issues"], milestone["number"])
     incident = next(i for i in state["issues"] if i["number"] == 12)
+    broken += _link_invariants(state["issues"], incident["body"])
     status = [c for c in incident["comments"] if "<!-- pmaction:status " in c["body"]]
     if len(status) != 1:
         broken.append(f"{len(status)} status comments")
@@ -229,6 +230,20 @@ def _backlog_invariants(issues: list[dict[str, Any]], milestone: int) -> list[st
                     f"duplicate #{other['number']} is {other['state']}/{other['state_reason']}, "
                     f"milestone {(other.get('milestone') or {}).get('number')}"
                 )
+    return broken
+
+
+def _link_invariants(issues: list[dict[str, Any]], body: str) -> list[str]:
+    """Each item's line in the incident body links the item's first issue, never a copy."""
+    first: dict[str, int] = {}
+    for issue in sorted(issues, key=lambda i: i["number"]):
+        if ITEM_MARKER.search(issue.get("body") or ""):
+            first.setdefault(issue["title"], issue["number"])
+    broken = []
+    for title in ITEMS:
+        line = next((line for line in body.split("\n") if title in line), "")
+        if not line.endswith(f"(#{first.get(title)})"):
+            broken.append(f"the body links {title!r} as {line!r}, its first issue is #{first.get(title)}")
     return broken
 
 

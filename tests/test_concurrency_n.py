@@ -15,6 +15,7 @@ is closed by the next run that lists the backlog.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -156,3 +157,45 @@ def test_a_run_whose_status_comment_came_second_deletes_its_own(sandbox: Any) ->
     assert outcome and outcome[0].result.exit_code == 0, outcome
     status = [c for c in issue_state(sb, 12)["comments"] if marker in c["body"]]
     assert [c["id"] for c in status] == [other["id"]]
+
+
+def test_a_copy_another_run_closed_before_its_own_run_listed_is_never_linked(sandbox: Any) -> None:
+    """Run A creates the item's issue while run B is still creating its copy; A lists first and closes B's
+    copy out of the milestone, so B's listing no longer shows it: B must still link the item's issue."""
+    data = race_harness.fresh_incident()
+    data["issues"][0]["body"] = (
+        "Primary database went away.\n\n### Action items\n\n- [ ] Write a runbook @alice\n"
+    )
+    first = sandbox(data)
+    assert run_sync(first, 12).result.exit_code == 0
+    [made] = backlog_issues(first)  # the body a run gives the item's issue (marker and all)
+    sb = sandbox(data)
+    slow = {"kind": "slow", "delay_ms": 700, "times": 1}
+    sb.add_faults(
+        [
+            {**slow, "method": "POST", "route": "/repos/{owner}/{repo}/issues"},
+            {**slow, "method": "GET", "route": "/repos/{owner}/{repo}/issues"},
+        ]
+    )
+    bot = Person(sb, sb.token)
+    outcome: list[Any] = []
+    thread = threading.Thread(target=lambda: outcome.append(run_sync(sb, 12)))
+    thread.start()
+    _wait_for(lambda: sb.repo_state()["milestones"])
+    time.sleep(0.3)  # B's create is on its way (slow): A's lands first
+    original = bot._send("POST", "/issues", {"title": made["title"], "body": made["body"], "milestone": 1})
+    _wait_for(lambda: len(backlog_issues(sb)) == 2)
+    copy = backlog_issues(sb)[1]
+    bot.edit_issue(copy["number"], state="closed", state_reason="duplicate", milestone=None)  # A closes it
+    thread.join(timeout=60)
+
+    assert outcome and outcome[0].result.exit_code == 0, outcome
+    assert issue_state(sb, 12)["body"].endswith(f"Write a runbook @alice (#{original['number']})\n")
+    assert json.loads(outcome[0].result.outputs["created_issues"]) == []
+
+
+def _wait_for(condition: Any, timeout: float = 10) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.02)

@@ -264,9 +264,16 @@ class BacklogWriter:
         unchecked = [made for made in self.created if made.number not in self._checked]
         if unchecked and self.milestone is not None:
             self._checked.update(made.number for made in unchecked)
-            self.backlog = list_backlog(
+            self.backlog = fresh = list_backlog(
                 self.github, incident=self.incident, label=self.base_label, milestone=self.milestone
             )
+            for made in unchecked:
+                # Gone from the milestone while its item has another issue there: a run that listed first
+                # closed it as a copy. Its lines must link the item's issue, not the copy.
+                kept = fresh.by_key.get(made.key or "")
+                if made.number not in fresh.by_number and kept is not None and kept.number < made.number:
+                    self.duplicates[made.number] = kept.number
+                    self.created = [issue for issue in self.created if issue.number != made.number]
             self.close_copies()
         return dict(self.duplicates)
 
