@@ -48,10 +48,21 @@ class Backlogging:
         final = [self._create(d) if d.action == "create" else d for d in decisions]
         # A concurrent run made some of these too: ours are closed as duplicates, lines link the originals.
         originals = writer.settle_duplicates()
-        return [
-            replace(d, number=originals[d.number]) if d.number in originals and d.action == "annotate" else d
-            for d in final
-        ]
+        return [self._original(d, originals) for d in final]
+
+    def _original(self, decision: Decision, originals: dict[int, int]) -> Decision:
+        """A line links its item's issue, never a copy: one this run closed, or one another run closed
+        first (then only the listing knows it is a copy)."""
+        number = decision.number
+        if decision.action != "annotate" or number is None:
+            return decision
+        backlog = self.writer.backlog
+        copy = backlog.by_number.get(number)
+        if number in originals:
+            number = originals[number]
+        elif copy is not None and copy.key and backlog.is_copy(copy):
+            number = backlog.by_key[copy.key].number
+        return replace(decision, number=number)
 
     def _create(self, decision: Decision) -> Decision:
         writer = self.writer
