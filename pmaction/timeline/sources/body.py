@@ -23,7 +23,6 @@ from pmaction.text.stamps import (
     Placed,
     Reading,
     Stamp,
-    find_date,
     find_moment,
     place,
     read_stamp,
@@ -43,7 +42,13 @@ from pmaction.timeline.sources.body_draft import (
     placed_drafts,
     split_last_block,
 )
-from pmaction.timeline.sources.body_section import Section, heading_of, timeline_sections
+from pmaction.timeline.sources.body_section import (
+    heading_of,
+    own_zone,
+    preface_zone,
+    section_reading,
+    timeline_sections,
+)
 from pmaction.timeline.sources.body_table import TableShape, row_stamp_text, table_shape
 from pmaction.timeline.tags import TIME_HINT, find_tags, quote
 
@@ -421,16 +426,6 @@ def _entries(drafts: Sequence[Draft], placed: Sequence[Placed]) -> Found:
     return entries, warnings
 
 
-def _preface_zone(lines: Sequence[Line], before: int, zone: tzinfo) -> tzinfo:
-    """The zone a line above the timeline states for the whole write-up ("All times PDT." under the title)."""
-    for line in lines[:before]:
-        if line.kind in (Kind.PLAIN, Kind.ITEM) and not line.fenced:
-            stated = zone_statement(_line_text(line))
-            if stated is not None and len(_line_text(line).split()) <= 16:
-                zone = stated
-    return zone
-
-
 def body_entries(
     body: str,
     *,
@@ -447,16 +442,16 @@ def body_entries(
     # The incident's own day, as the write-up names it: a "Date:" field, else the title's date.
     stated = field_value(body, "Date", "Incident date", "Date of incident")
     default_day = date_statement(stated or "") or date_statement(title) or default_date
-    zone = _preface_zone(lines, sections[0].first, tz)
+    zone = preface_zone(lines, sections[0].first, tz)
     reading = Reading(zone=zone, order=date_order)
-    reading = _section_reading(reading, sections[0])
+    reading = section_reading(reading, sections[0])
     walk = _Walk(reading=reading, default_day=default_day)
     for section in sections:
         if section is not sections[0] and not section.child:
             walk.current = None
         _walk(walk, section.lines)
     order = order_learnt(walk.drafts, date_order)
-    own = _own_zone(walk.drafts, tz)
+    own = own_zone(walk.drafts, tz)
     drafts = [
         replace(
             d, reading=replace(d.reading, order=order, zone=own if d.reading.zone is tz else d.reading.zone)
@@ -465,33 +460,6 @@ def body_entries(
     ]
     placed = placed_drafts(drafts, first_day(drafts, default_day))
     return _entries(drafts, placed)
-
-
-def _own_zone(drafts: Sequence[Draft], tz: tzinfo) -> tzinfo:
-    """The zone a write-up that states none uses: the one its own stamps name, when they all name one
-    ("Posted Dec 13, 2019 - 02:00 NZDT" twice: the bare "at 10:10pm" above is NZDT too), unless the team
-    set its own ``timezone``."""
-    if _zone_name(tz) not in ("UTC", "Etc/UTC"):
-        return tz  # the team set its zone: that is what its bare times mean
-    zones = [d.stamp.zone for d in drafts if d.stamp is not None and d.stamp.zone is not None]
-    named = {_zone_name(zone): zone for zone in zones}
-    return zones[0] if len(named) == 1 and len(zones) >= 2 else tz
-
-
-def _zone_name(zone: tzinfo) -> str:
-    return str(getattr(zone, "key", None) or zone)
-
-
-def _section_reading(reading: Reading, section: Section) -> Reading:
-    zone = zone_statement(section.title, heading=True)
-    if zone is not None:
-        reading = replace(reading, zone=zone)
-    if reverse_statement(section.title):
-        reading = replace(reading, reverse=True)
-    day = find_date(section.title)
-    if day is not None and day.year is not None and len(day.candidates) == 1:
-        reading = replace(reading, day=date_statement(section.title))
-    return reading
 
 
 def entries(incident: Incident, context: SourceContext) -> Found:

@@ -10,12 +10,16 @@ are read, with the sub-sections below them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import tzinfo
 
 from pmaction.incident.issueform import NO_RESPONSE, normalise_key
 from pmaction.text.markdown import Kind, Line
-from pmaction.text.stamps import find_moment, read_stamp
+from pmaction.text.stamps import Reading, find_date, find_moment, read_stamp
+from pmaction.timeline.context import date_statement, reverse_statement, zone_statement
 from pmaction.timeline.moments import MOMENT_FIELDS
+from pmaction.timeline.sources.body_draft import Draft
 
 # The issue form's moment fields ("### Started") hold one time each: a moment, not a timeline.
 _FIELDS = frozenset(normalise_key(label) for label in MOMENT_FIELDS.values())
@@ -151,3 +155,47 @@ def timeline_sections(lines: tuple[Line, ...]) -> list[Section]:
     """The body's timeline: the named section, else the sections that start lines with times."""
     named = _named(lines)
     return [named] if named is not None else _guessed(lines)
+
+
+# --- what a section states for its lines before the walk -----------------------------------------------
+
+
+def _text_of(line: Line) -> str:
+    return line.item.text if line.item is not None else line.text.strip()
+
+
+def preface_zone(lines: Sequence[Line], before: int, zone: tzinfo) -> tzinfo:
+    """The zone a line above the timeline states for the whole write-up ("All times PDT." under the title)."""
+    for line in lines[:before]:
+        if line.kind in (Kind.PLAIN, Kind.ITEM) and not line.fenced:
+            stated = zone_statement(_text_of(line))
+            if stated is not None and len(_text_of(line).split()) <= 16:
+                zone = stated
+    return zone
+
+
+def own_zone(drafts: Sequence[Draft], tz: tzinfo) -> tzinfo:
+    """The zone a write-up that states none uses: the one its own stamps name, when they all name one
+    ("Posted Dec 13, 2019 - 02:00 NZDT" twice: the bare "at 10:10pm" above is NZDT too), unless the team
+    set its own ``timezone``."""
+    if _zone_name(tz) not in ("UTC", "Etc/UTC"):
+        return tz  # the team set its zone: that is what its bare times mean
+    zones = [d.stamp.zone for d in drafts if d.stamp is not None and d.stamp.zone is not None]
+    named = {_zone_name(zone): zone for zone in zones}
+    return zones[0] if len(named) == 1 and len(zones) >= 2 else tz
+
+
+def _zone_name(zone: tzinfo) -> str:
+    return str(getattr(zone, "key", None) or zone)
+
+
+def section_reading(reading: Reading, section: Section) -> Reading:
+    zone = zone_statement(section.title, heading=True)
+    if zone is not None:
+        reading = replace(reading, zone=zone)
+    if reverse_statement(section.title):
+        reading = replace(reading, reverse=True)
+    day = find_date(section.title)
+    if day is not None and day.year is not None and len(day.candidates) == 1:
+        reading = replace(reading, day=date_statement(section.title))
+    return reading
