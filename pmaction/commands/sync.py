@@ -28,6 +28,7 @@ from pmaction.commands.sync_record import (
     Record,
     comments_digest,
     issue_digest,
+    record_of,
     settings_digest,
     with_record,
 )
@@ -444,8 +445,10 @@ def _record(session: Session, state: SyncState, issue: Issue, template: str | No
     (sync_record.py)."""
     wiki = state.wiki.commit if state.wiki and state.wiki.status in ("pushed", "unchanged") else None
     today = session.clock.now().astimezone(session.config.tz).date()
+    previous = record_of(state.incident.comments, state.full_name, state.number)
+    milestone = state.milestone_number  # None when this run could not tell it: keep the number it had
     return Record(
-        milestone=state.milestone_number,
+        milestone=milestone if milestone is not None else previous.milestone if previous else None,
         page=state.page_name,
         wiki=(wiki or "") if state.incident.repo.has_wiki else NO_WIKI,
         issue=issue_digest(issue, session.github.body_sent(issue.number)),

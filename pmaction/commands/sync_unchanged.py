@@ -77,11 +77,11 @@ def recorded_review(session: Session, incident: Incident, full_name: str) -> dic
     older pmaction, without a record, still finds it by listing."""
     github, number = session.github, incident.issue.number
     record = record_of(incident.comments, full_name, number)
-    if record is None:
+    if record is None or record.milestone is None:
+        # A status comment but no number recorded (an older pmaction, or a run that could not tell it):
+        # the milestone may well exist, so it is looked for; with no status comment it is created.
         known = find_status_comments(incident.comments, full_name, number)
         return list_reviews(github) if known else {}
-    if record.milestone is None:
-        return {}
     try:
         milestone = github.milestone(record.milestone)
     except NotFound:
