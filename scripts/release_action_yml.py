@@ -45,9 +45,7 @@ def image_reference(reference: str) -> str:
     if not at:
         raise ReleaseError(f"{reference!r} has no digest: give NAME@sha256:<64 hex digits>, not a tag")
     if not _DIGEST.fullmatch(digest):
-        raise ReleaseError(
-            f"{digest!r} is not a sha256 digest: write sha256: and 64 lower-case hex digits"
-        )
+        raise ReleaseError(f"{digest!r} is not a sha256 digest: write sha256: and 64 lower-case hex digits")
     last = name.rsplit("/", 1)[-1]
     if ":" in last:
         raise ReleaseError(f"{reference!r} names a tag and a digest: give the digest alone")

@@ -375,7 +375,7 @@ def test_a_body_timeline_line_without_a_time_is_kept_and_the_warning_quotes_it(
     run = run_sync(sb, 12)
 
     assert run.result.exit_code == 0
-    [warning] = [w for w in run.warnings if "Timeline line" in w]
+    [warning] = [w for w in run.warnings if w.startswith("Line 6 of the issue body has no time")]
     one_line(warning, '"- sometime later: replica promoted"')
     _, page = incident_page(sb)
     assert any("replica promoted" in row for row in timeline_rows(page))

@@ -13,9 +13,7 @@ from pmaction.demo import run_action
 from pmaction.sandbox.events import load_payload, retarget_payload
 
 ITEMS = (
-    "## Action items\n\n"
-    "- [ ] Alert on replica lag @alice #detect\n"
-    "- [ ] Practise failover @bob #process\n"
+    "## Action items\n\n- [ ] Alert on replica lag @alice #detect\n- [ ] Practise failover @bob #process\n"
 )
 
 

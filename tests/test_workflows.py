@@ -70,7 +70,7 @@ def tokens(text: str) -> list[tuple[str, str]]:
         if not text[pos:].strip():
             break
         found = _TOKEN.match(text, pos)
-        assert found, f"cannot read the expression at {text[pos:pos + 20]!r}"
+        assert found, f"cannot read the expression at {text[pos : pos + 20]!r}"
         kind = found.lastgroup
         assert kind is not None
         out.append((kind, found[kind]))

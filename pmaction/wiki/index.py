@@ -1,5 +1,4 @@
-"""The index page (one row per incident, newest first) and the sidebar link to it.
-"""
+"""The index page (one row per incident, newest first) and the sidebar link to it."""
 
 from __future__ import annotations
 

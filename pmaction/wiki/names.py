@@ -1,5 +1,4 @@
-"""Wiki page names: the file name of an incident's page, its title and URL, and finding it by marker.
-"""
+"""Wiki page names: the file name of an incident's page, its title and URL, and finding it by marker."""
 
 from __future__ import annotations
 

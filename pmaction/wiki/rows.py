@@ -1,5 +1,4 @@
-"""The timeline table's rows: people's rows kept as written, generated rows refreshed, all in time order.
-"""
+"""The timeline table's rows: people's rows kept as written, generated rows refreshed, all in time order."""
 
 from __future__ import annotations
 
