@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 import markdown  # type: ignore[import-untyped]
+from chromium_flags import ISOLATED  # scripts/ is this script's first sys.path entry
 
 EXAMPLE_DIR = Path(__file__).resolve().parent.parent / "docs" / "example"
 WIDTH = 1100
@@ -91,18 +92,9 @@ def chromium_command(binary: str, html_file: Path, png: Path, height: int, profi
     """Headless Chromium that opens only the local file and talks to no one."""
     return [
         binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *ISOLATED,
         "--hide-scrollbars",
         "--force-device-scale-factor=1",
-        # Belt and braces: anything that still tried the network would hit a closed local port.
-        "--proxy-server=http://127.0.0.1:9",
         f"--user-data-dir={profile}",
         f"--screenshot={png}",
         f"--window-size={WIDTH},{height}",

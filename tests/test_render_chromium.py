@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
 import json
 import re
 import shutil
@@ -81,18 +82,20 @@ def _html(markdown: str) -> str:
     return f"<!doctype html><html><head><meta charset='utf-8'></head><body>{body}{PROBE}</body></html>"
 
 
+def _render_script() -> Any:
+    """scripts/chromium_flags.py: the one list of isolating flags, shared with the example's renderer."""
+    path = Path(__file__).parent.parent / "scripts" / "chromium_flags.py"
+    spec = importlib.util.spec_from_file_location("chromium_flags", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _show(url: str, profile: Path, dark: bool) -> list[dict[str, Any]]:
     assert CHROMIUM is not None
     flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--proxy-server=http://127.0.0.1:9",  # nothing leaves the machine; loopback is never proxied
+        *_render_script().ISOLATED,
         f"--user-data-dir={profile}",
         "--virtual-time-budget=15000",
         "--dump-dom",

@@ -275,8 +275,8 @@ def record_marker(data: dict[str, Any]) -> str:
     return f"<!-- pmaction:record {_json_in_comment(data)} -->"
 
 
-def parse_record_marker(line: str) -> dict[str, Any] | None:
-    match = _RECORD.match(line.strip())
+def _json_from_comment(pattern: re.Pattern[str], line: str) -> dict[str, Any] | None:
+    match = pattern.match(line.strip())
     if not match:
         return None
     try:
@@ -284,6 +284,10 @@ def parse_record_marker(line: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def parse_record_marker(line: str) -> dict[str, Any] | None:
+    return _json_from_comment(_RECORD, line)
 
 
 # The report page's last line: every review milestone's state as the last run that listed them (report, nag)
@@ -296,11 +300,4 @@ def reviews_marker(data: dict[str, Any]) -> str:
 
 
 def parse_reviews_marker(line: str) -> dict[str, Any] | None:
-    match = _REVIEWS.match(line.strip())
-    if not match:
-        return None
-    try:
-        data = json.loads(match["data"])
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
+    return _json_from_comment(_REVIEWS, line)
