@@ -10,17 +10,16 @@ import pytest
 
 from pmaction.sandbox import Sandbox
 from pmaction.sandbox.conformance import validate_log
+from tests.corpus import SyncedCorpus, sync_corpus
 
 DEAD_PROXY = "http://127.0.0.1:9"  # nothing listens here: a stray request fails fast, never leaves
 
 SandboxFactory = Callable[..., Sandbox]
 
 
-@pytest.fixture(autouse=True)
-def network_guard(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def guard_env(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     """Child processes (git) are not covered by --block-network: point them at a dead proxy and
     give them a clean HOME and identity so a developer's config cannot leak in."""
-    home = tmp_path_factory.mktemp("home")
     for key in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
         monkeypatch.setenv(key, DEAD_PROXY)
     for key in ("ALL_PROXY", "all_proxy"):
@@ -40,6 +39,11 @@ def network_guard(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "author@example.com")
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Committer")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "committer@example.com")
+
+
+@pytest.fixture(autouse=True)
+def network_guard(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    guard_env(monkeypatch, tmp_path_factory.mktemp("home"))
 
 
 @pytest.fixture
@@ -67,3 +71,19 @@ def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxFactory]:
         sb.stop()
     header = "exchanges that do not conform to GitHub's REST or Slack's Web API description:"
     assert not problems, "\n".join([header, *problems[:20]])
+
+
+@pytest.fixture(scope="session")
+def synced_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncedCorpus]:
+    """Every real post-mortem of tests/fixtures/postmortems/ synced once, each its own incident on one
+    sandbox (tests/corpus.py): the timeline and the action-item checks read the same runs. Its exchanges
+    are checked against GitHub's description, as the ``sandbox`` fixture's are."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        guard_env(monkeypatch, tmp_path_factory.mktemp("corpus-home"))
+        corpus = sync_corpus()
+        try:
+            yield corpus
+            problems = validate_log(corpus.sandbox.requests(bodies=True))
+        finally:
+            corpus.sandbox.stop()
+    assert not problems, "\n".join(problems[:20])

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 import yaml
 from conftest import SandboxFactory
+from corpus import SyncedCorpus, case_names
 from helpers import backlog_issues, issue_state, run_sync, scenario, status_comments, writes
 
 CORPUS = Path(__file__).parent / "fixtures" / "postmortems"
-CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.yml").is_file())
+CASES = case_names()
 
 
 def _records(case: str) -> dict[int, dict[str, Any]]:
@@ -34,24 +35,22 @@ def _annotation(before: str, after: str) -> int | None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_every_agreed_item_of_a_real_postmortem_is_created_linked_or_said(
-    sandbox: SandboxFactory, case: str
+    synced_corpus: SyncedCorpus, case: str
 ) -> None:
-    body = (CORPUS / case / "body.md").read_text(encoding="utf-8")
+    synced = synced_corpus.cases[case]
+    body, incident, run, sb = synced.body, synced.number, synced.run, synced_corpus.sandbox
     records = _records(case)
-    sb = sandbox(scenario(issue={"body": body}))
-
-    run = run_sync(sb, 12)
 
     assert run.result.exit_code == 0, run.result.failed
-    before, after = body.split("\n"), issue_state(sb, 12)["body"].split("\n")
+    before, after = body.split("\n"), issue_state(sb, incident)["body"].split("\n")
     assert len(after) == len(before)  # only item lines changed, in place
     pairs = enumerate(zip(before, after, strict=True))
     annotated = {n + 1: number for n, (b, a) in pairs if (number := _annotation(b, a))}
     # A wrapped item is linked on its last line: the number belongs to the item's first.
     linked = {int(records.get(line, {}).get("continues") or line): n for line, n in annotated.items()}
-    made = {issue["number"]: issue for issue in backlog_issues(sb)}
+    made = {issue["number"]: issue for issue in backlog_issues(sb, incident)}
     assert sorted(linked.values()) == sorted(made), "one backlog issue per annotated line, no other"
-    [status] = status_comments(sb)
+    [status] = status_comments(sb, incident)
     said = " ".join(run.warnings)
     for line, record in records.items():
         if record.get("continues"):

@@ -18,18 +18,14 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pmaction.sandbox import Sandbox
 from pmaction.text.markers import parse_row_marker
 from pmaction.text.zones import ABBREVIATIONS, REGIONS
 from pmaction.timeline.sources.body import line_key
-from tests.helpers import incident_page, run_sync, scenario, timeline_rows
+from tests.corpus import SyncedCorpus
+from tests.helpers import incident_page, timeline_rows
 
-CORPUS = Path(__file__).parent / "fixtures" / "postmortems"
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 # Words of a line's stamp, shown in the row's time cell instead of its text.
@@ -42,30 +38,6 @@ _STAMPISH = frozenset(
 def _words(text: str) -> list[str]:
     # Tags are markup, not words: a "<div>" line has none to lose.
     return _WORD.findall(_TAG.sub(" ", html.unescape(text)))
-
-
-def _cases() -> list[tuple[str, str, dict[str, Any], str]]:
-    cases = []
-    for folder in sorted(p for p in CORPUS.iterdir() if p.is_dir()):
-        source = yaml.safe_load((folder / "source.yml").read_text(encoding="utf-8"))
-        expected = yaml.safe_load((folder / "expected.yml").read_text(encoding="utf-8"))
-        body = (folder / "body.md").read_text(encoding="utf-8")
-        cases.append((folder.name, body, expected, str(source["incident_date"])))
-    return cases
-
-
-def _issue(number: int, body: str, day: str) -> dict[str, Any]:
-    opened = f"{day}T12:00:00Z"
-    return {
-        "number": number,
-        "title": "Incident",
-        "body": body,
-        "user": "alice",
-        "labels": ["incident"],
-        "created_at": opened,
-        "comments": [],
-        "events": [{"event": "labeled", "label": "incident", "actor": "alice", "created_at": opened}],
-    }
 
 
 def _tail(line: str) -> str:
@@ -153,16 +125,16 @@ class _Tally:
                 self.apart.append(where)
 
 
-def test_real_post_mortems_synced_on_the_sandbox_keep_their_times_and_their_words(sandbox: Any) -> None:
-    cases = _cases()
-    issues = [_issue(100 + n, body, day) for n, (_, body, _, day) in enumerate(cases)]
-    sb: Sandbox = sandbox(scenario(issues=issues))
+def test_real_post_mortems_synced_on_the_sandbox_keep_their_times_and_their_words(
+    synced_corpus: SyncedCorpus,
+) -> None:
+    sb = synced_corpus.sandbox
     tally = _Tally()
-    for n, (slug, body, expected, _) in enumerate(cases):
-        run_sync(sb, 100 + n)
-        page = _Page.of(incident_page(sb, 100 + n)[1])
-        lines = body.split("\n")
-        for record in expected.get("timeline") or []:
+    for slug, case in synced_corpus.cases.items():
+        assert case.run.result.exit_code == 0, (slug, case.run.result.failed)
+        page = _Page.of(incident_page(sb, case.number)[1])
+        lines = case.body.split("\n")
+        for record in case.expected.get("timeline") or []:
             tally.check(slug, lines, record, page)
     assert tally.timed >= 200
     assert tally.right / tally.timed >= 0.95 and len(tally.wrong) <= 2, (tally.wrong, tally.missing)
