@@ -85,10 +85,11 @@ _TIME_DATE_SEP = re.compile(r"[ \t]*(?:,|on|-)?[ \t]*", re.IGNORECASE)
 # What may set a stamp off at the start of a line: emphasis, brackets, code, an approximation sign.
 _OPENERS = re.compile(
     r"(?:\*\*|__|[*_\[(`]|~|±|\+/-|≈|approx(?:imately|\.)?[ \t]+|around[ \t]+|about[ \t]+|circa[ \t]+"
-    r"|ca\.[ \t]+|[^\w\s#@|<>\\-]{1,3}[ \t]+)[ \t]*",
+    r"|ca\.[ \t]+|[^\w\s#@|<>\\-]{1,3}[ \t]+|T[ \t]?[+-][ \t]?\d+(?:[.:]\d+)?[a-z]*:?[ \t]+)[ \t]*",
     re.IGNORECASE,
 )
-# (the last: an emoji or a symbol a chat tool puts first, "🔴 10:02 pager fires", "• 10:05")
+# (then an emoji or a symbol a chat tool puts first, "🔴 10:02 pager fires", "• 10:05", and the offset from
+# the start some teams write before the clock, "T+0 (14:02 UTC)": both stay in the words)
 # Prose that starts with a moment: "At 6pm UTC, ...", "By 04:06, ...". The sentence stays whole.
 _PROSE = re.compile(
     r"(?:at|by|around|about|from|on|until|shortly[ \t]+(?:after|before)|just[ \t]+(?:after|before)"
