@@ -109,10 +109,11 @@ def _offset_zone(text: str) -> tzinfo:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def _zone_at(text: str) -> tuple[tzinfo | None, int]:
+def zone_at(text: str) -> tuple[tzinfo | None, int]:
     """The zone at the start of ``text`` (after optional spaces) and how many characters it used.
 
-    (None, 0) means "no zone here" (the rest is text); Unreadable means it looks like a zone we can't read.
+    (None, 0) means "no zone here" (the rest is text); Unreadable (a ValueError) means it looks like a zone
+    we can't read (``Europe/Berlinn``, ``UTC+99``).
     """
     match = _ZONE.match(text)
     if match is None or _BOUNDARY.match(text, match.end()) is None:
@@ -135,9 +136,3 @@ def _zone_at(text: str) -> tuple[tzinfo | None, int]:
     if upper in ABBREVIATIONS and (word == upper or upper in _LOWERCASE_OK):
         return ABBREVIATIONS[upper], end
     return None, 0
-
-
-def zone_at(text: str) -> tuple[tzinfo | None, int]:
-    """The zone written at the start of ``text`` (after spaces) and its length; (None, 0) for none.
-    Raises ValueError for a zone-looking word that names no zone we know (``Europe/Berlinn``)."""
-    return _zone_at(text)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from pmaction.text.stamps import Placed, Reading, Stamp, find_date, moment, valid_date
-from pmaction.text.zones import ABBREVIATIONS, REGIONS
+from pmaction.text.zones import REGIONS, zone_at
 
+_REGION_NAMES = frozenset({"PACIFIC", "EASTERN", "CENTRAL", "MOUNTAIN"})
 _ZONE_TOKEN = re.compile(
     r"(?<![A-Za-z/])(?P<tok>(?:US|America|Europe|Asia|Australia|Africa|Pacific|Etc|Canada)/[A-Za-z_]+"
     r"(?:/[A-Za-z_]+)?|(?:UTC|GMT)[ \t]?[+-][ \t]?\d{1,2}(?::?\d{2})?|[A-Z]{1,5}|Pacific|Eastern|Central"
@@ -38,29 +39,16 @@ ROLLOVER = timedelta(hours=6)
 
 
 def zone_token(token: str) -> tzinfo | None:
-    """A zone as a statement names it: a region for the common abbreviations, else the fixed offset."""
+    """A zone as a statement names it, by the one zone rule (text/zones.py), plus the region's name alone
+    ("Time (Pacific)")."""
     word = token.strip()
-    upper = word.upper()
-    if "/" in word and not word.isupper():
-        try:
-            return ZoneInfo(word)
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
-    if upper.startswith(("UTC", "GMT")) and len(upper) > 3:
-        sign = -1 if "-" in upper else 1
-        digits = re.sub(r"[^0-9:]", "", upper)
-        hours, _, minutes = digits.partition(":")
-        if len(hours) > 2:
-            hours, minutes = hours[:-2], hours[-2:]
-        if not hours or int(hours) > 14 or int(minutes or 0) > 59:
-            return None  # "UTC-99" names no zone
-        value = timedelta(hours=int(hours), minutes=int(minutes or 0))
-        return UTC if not value else timezone(sign * value)
-    if upper in REGIONS and (word.isupper() or upper in ("PACIFIC", "EASTERN", "CENTRAL", "MOUNTAIN")):
-        return ZoneInfo(REGIONS[upper])
-    if upper in ABBREVIATIONS and word.isupper():
-        return ABBREVIATIONS[upper]
-    return None
+    if word.upper() in _REGION_NAMES:
+        return ZoneInfo(REGIONS[word.upper()])
+    try:
+        zone, used = zone_at(word)
+    except ValueError:  # "UTC-99", "Europe/Nowhere": no zone
+        return None
+    return zone if used == len(word) else None
 
 
 def _first_zone(text: str) -> tzinfo | None:
