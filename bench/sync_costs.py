@@ -201,8 +201,22 @@ CHANGES = (
     ("api", GET, API + "/pulls"),
     ("api", GET, API + "/actions/runs"),
 )
+GRAPHQL = ("api", POST, "/graphql")
 INFO_REFS = ("git", GET, "git:info-refs")
 UPLOAD_PACK = ("git", POST, "git:upload-pack")
+
+
+def label_need(missing: int) -> Need:
+    """The labels the items need and the repository lacks: REST creates one per request, GraphQL all of
+    them in one (aliased ``createLabel`` mutations, which GitHub runs one after another)."""
+    if missing >= 2:
+        return Need(
+            GRAPHQL,
+            1,
+            f"the {missing} labels missing (type:, priority:...), in one GraphQL request of {missing} "
+            "createLabel mutations (REST: one request each)",
+        )
+    return Need(("api", POST, API + "/labels"), missing, "the label missing")
 
 
 def first_sync_needs(c: int, k: int, past: int = 0) -> list[Need]:
@@ -242,11 +256,7 @@ def first_sync_needs(c: int, k: int, past: int = 0) -> list[Need]:
     if k:
         needs += [
             Need(("api", GET, API + "/labels"), 1, "which of the labels the items need exist"),
-            Need(
-                ("api", POST, API + "/labels"),
-                len(needed_labels(k)),
-                "the ones missing (type:, priority:...)",
-            ),
+            label_need(len(needed_labels(k))),
             Need(
                 ("api", GET, API + "/assignees"),
                 1,

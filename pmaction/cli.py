@@ -281,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # The runtime image leaves the sandbox out (.dockerignore): say where the demo lives.
             print(
                 "error: pmaction demo needs the sandbox, which the action's image leaves out: "
-                "run it from a checkout (pip install -e . && pmaction demo)",
+                "run it from a checkout (pip install -e '.[sandbox]' && pmaction demo)",
                 file=sys.stderr,
             )
             return 2

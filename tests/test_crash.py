@@ -1,9 +1,10 @@
 """A run that dies right after GitHub applied one of its writes (the answer never came back) must, after one
 re-run, leave exactly what one clean run leaves: nothing lost, nothing twice.
 
-Every write a sync makes is crashed in turn: the milestone, a label, a backlog issue, the issue-body
-annotation, the status comment (created, or edited), the wiki push; and the nag's reminder comment. The
-fault is ``drop_after_apply``: GitHub did the work and the connection closed before the answer.
+Every write a sync makes is crashed in turn: the milestone, the labels (one GraphQL request), a backlog
+issue, the issue-body annotation, the status comment (created, or edited), the wiki push; and the nag's
+reminder comment. The fault is ``drop_after_apply``: GitHub did the work and the connection closed before
+the answer.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ SCENARIOS = {"fresh": fresh, "with_status_comment": with_status_comment}
 # (scenario, method, route): every write of a sync.
 WRITES = [
     ("fresh", "POST", "/repos/{owner}/{repo}/milestones"),
-    ("fresh", "POST", "/repos/{owner}/{repo}/labels"),
+    ("fresh", "POST", "/graphql"),  # the labels, in one request of createLabel mutations
     ("fresh", "POST", "/repos/{owner}/{repo}/issues"),
     ("fresh", "PATCH", "/repos/{owner}/{repo}/issues/{issue_number}"),
     ("fresh", "POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
@@ -140,7 +141,10 @@ def test_a_crash_on_every_label_create_still_ends_with_each_label_once(
 ) -> None:
     sb = sandbox(fresh())
     sb.add_faults(
-        [{"method": "POST", "route": "/repos/{owner}/{repo}/labels", "kind": "drop_after_apply", "times": 10}]
+        [
+            {"method": "POST", "route": route, "kind": "drop_after_apply", "times": 10}
+            for route in ("/graphql", "/repos/{owner}/{repo}/labels")
+        ]
     )
     with pytest.raises(PmactionError):
         run_sync(sb, 12)

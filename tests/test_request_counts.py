@@ -92,7 +92,8 @@ def test_the_first_sync_of_an_incident_with_10_comments_and_5_items_reads_and_wr
             ): 1,  # alice, bob, carol: one listing (was one check per owner: 3)
             # writes
             ("api", "POST", API + "/milestones"): 1,
-            ("api", "POST", API + "/labels"): 10,  # postmortem-action, 5 type: and 4 priority: labels
+            # postmortem-action, 5 type: and 4 priority: labels, in one GraphQL request (was 10 POSTs)
+            ("api", "POST", "/graphql"): 1,
             ("api", "POST", API + "/issues"): 5,
             ("api", "PATCH", API + "/issues/{issue_number}"): 1,  # "(#n)" after each item in the body
             ("api", "POST", API + "/issues/{issue_number}/comments"): 1,  # the status comment

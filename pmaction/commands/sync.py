@@ -113,6 +113,7 @@ def read_incident(session: Session, number: int) -> Incident:
     unchanged re-run needs none."""
     github, event = session.github, session.ctx.event
     repo = event_repo(event.payload, github.full_name) or github.repository()
+    github.repository_node = github.repository_node or repo.node_id  # a mutation names the repository by it
     issue = event_issue(event.name, event.payload, number) or github.issue(number)
     if issue.is_pull_request:
         raise PmactionError(

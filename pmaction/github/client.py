@@ -33,7 +33,9 @@ from pmaction.github.convert import (
     repo_from_payload,
 )
 from pmaction.github.data import Comment, Issue, IssueEvent, Milestone, NotModified, Repo
-from pmaction.github.errors import Gone, NotFound, Refused, call
+from pmaction.github.errors import Gone, NotFound, Refused, call, translate
+from pmaction.github.graphql import Answer, LabelWanted, Unsupported, answer_of
+from pmaction.github.labels import ensure_labels
 from pmaction.github.recorder import PlannedWrite, WriteRecorder
 from pmaction.github.retry import build_client
 from pmaction.github.settings import ApiSettings
@@ -64,6 +66,7 @@ class GitHub:
         self._comment_urls: dict[int, str] = {}
         self._assignable: dict[str, bool] = {}  # answers of the one-by-one check, past a long listing
         self._bodies_sent: dict[int, str] = {}  # issue bodies this run wrote (the sync records their digest)
+        self.repository_node = ""  # the repository's GraphQL id, once a payload or an answer gave it
 
     def take_planned(self) -> list[PlannedWrite]:
         """The writes a dry run recorded since the last call (none in a real run)."""
@@ -94,6 +97,25 @@ class GitHub:
     def _send(self, verb: str, url: str, body: Any = None) -> Any:
         return self._repo.requester.requestJsonAndCheck(verb, url, input=body)[1]
 
+    def graphql(
+        self, action: str, document: str, variables: dict[str, Any], *, area: str, write: bool = False
+    ) -> Answer:
+        """One GraphQL request; a document refused as a whole fails like the REST call it replaces."""
+        requester = self._repo.requester
+
+        def send() -> Answer:
+            payload = {"query": document, "variables": variables}
+            return answer_of(requester.requestJsonAndCheck("POST", requester.graphql_url, input=payload)[1])
+
+        answer = self._write(action, send, area=area) if write else call(action, send, area=area)
+        whole = answer.whole_failure()
+        if whole is not None and not whole.type:
+            # Validation refused the document: a GitHub (an older Enterprise Server) without these fields.
+            raise Unsupported(f"GitHub's GraphQL API does not take the document to {action}: {whole.message}")
+        if whole is not None:
+            raise translate(whole.as_exception(), action, area=area)
+        return answer
+
     # --- reads -----------------------------------------------------------------------------------
 
     @overload
@@ -105,7 +127,11 @@ class GitHub:
             f"read repository {self.full_name}",
             lambda: self.reader.read_object("repository", self._url(""), known),
         )
-        return found if isinstance(found, NotModified) else repo_from_payload(found)
+        if isinstance(found, NotModified):
+            return found
+        repo = repo_from_payload(found)
+        self.repository_node = self.repository_node or repo.node_id
+        return repo
 
     @overload
     def issue(self, number: int, *, action: str | None = None, known: None = None) -> Issue: ...
@@ -326,11 +352,8 @@ class GitHub:
     def ensure_labels(
         self, wanted: Sequence[tuple[str, str, str]], known: dict[str, str] | None = None
     ) -> None:
-        existing = known if known is not None else self.labels()
-        for name, color, description in wanted:
-            if name.lower() not in existing:
-                self.create_label(name, color, description)
-                existing[name.lower()] = name
+        """Create the labels of ``wanted`` that ``known`` (else a listing) lacks (see labels.py)."""
+        ensure_labels(self, [LabelWanted(*label) for label in wanted], known)
 
     def create_milestone(
         self, *, title: str, description: str, due: date, action: str, planned: str

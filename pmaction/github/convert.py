@@ -115,4 +115,5 @@ def repo_from_payload(raw: dict[str, Any]) -> Repo:
         private=bool(raw.get("private")),
         has_wiki=bool(raw.get("has_wiki")),
         default_branch=str(raw.get("default_branch") or "main"),
+        node_id=str(raw.get("node_id") or ""),
     )

@@ -92,6 +92,7 @@ class Repo:
     private: bool
     has_wiki: bool
     default_branch: str = "main"
+    node_id: str = ""  # GraphQL's id of the repository (a mutation names it); "" when not known
 
     @property
     def owner(self) -> str:

@@ -45,6 +45,7 @@ class Backlogging:
         decisions = decide(
             agreed, writer.backlog, create_checked=self.create_checked, state_of=writer.state_of
         )
+        self._prepare([d.item for d in decisions if d.action == "create"])
         final = [self._create(d) if d.action == "create" else d for d in decisions]
         # A concurrent run made some of these too: ours are closed as duplicates, lines link the originals.
         originals = writer.settle_duplicates()
@@ -63,6 +64,15 @@ class Backlogging:
         elif copy is not None and copy.key and backlog.is_copy(copy):
             number = backlog.by_key[copy.key].number
         return replace(decision, number=number)
+
+    def _prepare(self, new: Sequence[ActionItem]) -> None:
+        writer = self.writer
+        if not new or writer.blocked is not None:
+            return
+        try:
+            writer.prepare_labels(new)
+        except PmactionError as exc:
+            writer.blocked = exc  # as a failed create: no issue is made, the page and status still are
 
     def _create(self, decision: Decision) -> Decision:
         writer = self.writer

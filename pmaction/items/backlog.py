@@ -311,6 +311,17 @@ class BacklogWriter:
             self.duplicates[copy.number] = original
             self.created = [made for made in self.created if made.number != copy.number]
 
+    def prepare_labels(self, items: Sequence[ActionItem]) -> None:
+        """Every label the new items' issues need, ensured before the first is created: the missing ones
+        then cost one request together instead of one or more per item."""
+        names = [
+            name
+            for item in items
+            for name in backlog_labels(item, base_label=self.base_label, severity_label=self.severity_label)
+        ]
+        if names:
+            self._ensure_labels(list(dict.fromkeys(names)))
+
     def _ensure_labels(self, labels: Sequence[str]) -> None:
         if self._labels is None:
             self._labels = self.github.labels()

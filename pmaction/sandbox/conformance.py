@@ -371,6 +371,13 @@ def validate_log(entries: Iterable[Mapping[str, Any]], *, prefix: str = "/api/v3
         query = entry.get("query") or ""
         if isinstance(query, Mapping):
             query = urlencode(list(query.items()))
+        if entry.get("route") == "/graphql":
+            from pmaction.sandbox.graphql_api import exchange_problem
+
+            status, answer = int(entry["status"]), entry.get("response_body")
+            found = exchange_problem(entry.get("request_body"), status, answer)
+            problems += [f"#{entry.get('seq')} {found}"] if found else []
+            continue
         try:
             if entry.get("kind") == "slack":
                 validate_slack_exchange(

@@ -28,7 +28,7 @@ from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
 # `changes` adds the deployment, release, pull and workflow-run routes to api.ROUTES.
-from pmaction.sandbox import api, changes, etags, render, slack_api, slack_state
+from pmaction.sandbox import api, changes, etags, graphql_api, render, slack_api, slack_state
 from pmaction.sandbox.faults import Fault, FaultAnswer, FaultBook, FaultError, answer_for, parse_fault
 from pmaction.sandbox.render import API_PREFIX, Urls
 from pmaction.sandbox.scenario import ScenarioError, build_world, load_scenario
@@ -308,7 +308,8 @@ class _Handler(BaseHTTPRequestHandler):
                 repo = world.repo_by_id(int(by_id.group("id")))
                 if repo is not None:
                     api_path = f"/repos/{repo.owner}/{repo.name}{by_id.group('rest') or ''}"
-        route = api.find_route(self.command, api_path)[0] if api_path is not None else None
+        graphql = path == graphql_api.GRAPHQL_PATH and self.command == "POST"
+        route = "/graphql" if graphql else api.find_route(self.command, api_path)[0] if api_path else None
         entry: dict[str, Any] = {
             "method": self.command,
             "route": route,
@@ -337,6 +338,8 @@ class _Handler(BaseHTTPRequestHandler):
             sent = False
         elif canned is not None:
             status, headers, payload = canned.status, canned.headers, canned.body
+        elif graphql:
+            status, payload, headers, entry["counted"] = self._graphql(request_body, body_ok)
         elif api_path is None:
             status, payload = 404, render.error(404, "Not Found")
         elif not body_ok:
@@ -372,6 +375,19 @@ class _Handler(BaseHTTPRequestHandler):
         if sent:
             self._send_json(status, payload, headers)
 
+    def _graphql(self, request_body: Any, body_ok: bool) -> tuple[int, Any, dict[str, str], bool]:
+        """``POST /api/graphql``: (status, answer, headers, counted). GraphQL has a rate limit of its own."""
+        world = self.core.world
+        token = _token_from_header(self.headers.get("Authorization"), world, allow_basic=False)
+        if token is None:
+            return 401, render.error(401, "This endpoint requires you to be authenticated."), {}, False
+        if not body_ok:
+            return 400, render.error(400, "Problems parsing JSON"), {}, False
+        if not graphql_api.available():
+            return 404, render.error(404, "Not Found"), {}, False
+        answer = graphql_api.execute(world, token, request_body, Urls(self._server_url()))
+        return 200, answer, self._rate_headers(token, resource="graphql"), True
+
     def _conditional(self, response: api.ApiResponse) -> tuple[int, Any, dict[str, str]]:
         """GitHub's caching headers on a GET's 200, and a bodiless 304 when If-None-Match names its tag."""
         status, payload, headers = response.status, response.body, dict(response.headers)
@@ -384,13 +400,16 @@ class _Handler(BaseHTTPRequestHandler):
             return 304, None, etags.not_modified_headers(headers)
         return status, payload, headers
 
-    def _rate_headers(self, token: Token | None, *, count: bool = True) -> dict[str, str]:
+    def _rate_headers(
+        self, token: Token | None, *, count: bool = True, resource: str = "core"
+    ) -> dict[str, str]:
         if token is None:
             return {}
         world = self.core.world
+        key = token.token if resource == "core" else f"{token.token} {resource}"
         with world.lock:
-            used = world.rate_used.get(token.token, 0) + (1 if count else 0)
-            world.rate_used[token.token] = used
+            used = world.rate_used.get(key, 0) + (1 if count else 0)
+            world.rate_used[key] = used
         # Reset is wall-clock epoch: clients compare it with their own time.time().
         reset = int(time.time()) + 3600
         return {
@@ -398,7 +417,7 @@ class _Handler(BaseHTTPRequestHandler):
             "x-ratelimit-remaining": str(max(0, api.RATE_LIMIT - used)),
             "x-ratelimit-used": str(used),
             "x-ratelimit-reset": str(reset),
-            "x-ratelimit-resource": "core",
+            "x-ratelimit-resource": resource,
         }
 
     # ------------------------------------------------------------ Slack Web API
@@ -676,6 +695,7 @@ class Sandbox:
         port = server.server_address[1]
         self.server_url = f"http://127.0.0.1:{port}"
         self.api_url = self.server_url + API_PREFIX
+        self.graphql_url = self.server_url + graphql_api.GRAPHQL_PATH  # where clients derive it from api_url
         self.control_url = self.server_url + CONTROL_PREFIX
         self.slack_api_url = self.server_url + slack_api.SLACK_PREFIX + "/"  # slack_sdk's base_url
 
