@@ -9,7 +9,7 @@ REST. A dry run plans each label, as REST would.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from pmaction.github.errors import NotFound, translate
 from pmaction.github.graphql import (
@@ -20,9 +20,23 @@ from pmaction.github.graphql import (
     create_labels,
     label_alias,
 )
+from pmaction.github.recorder import WriteRecorder
 
-if TYPE_CHECKING:
-    from pmaction.github.client import GitHub
+
+class GitHub(Protocol):
+    """What of the GitHub edge (client.py) this needs: named here, so labels.py does not import it."""
+
+    full_name: str
+    repository_node: str
+    recorder: WriteRecorder
+
+    def labels(self) -> dict[str, str]: ...
+
+    def create_label(self, name: str, color: str, description: str) -> None: ...
+
+    def graphql(
+        self, action: str, document: str, variables: dict[str, Any], *, area: str, write: bool = False
+    ) -> Answer: ...
 
 
 def ensure_labels(github: GitHub, wanted: list[LabelWanted], known: dict[str, str] | None) -> None:
