@@ -7,6 +7,7 @@ schema, pinned, and be reproducible:
 
     python scripts/extract_graphql_subset.py                      # npm pack @octokit/graphql-schema, then cut
     python scripts/extract_graphql_subset.py --from-file schema.graphql
+    python scripts/extract_graphql_subset.py --check              # CI: the committed subset is the cut
 
 Output: pmaction/sandbox/graphql_schema/github-schema-subset.graphql. Every sample document of
 ``pmaction.github.graphql.sample_documents()`` is first validated against the whole schema; the subset keeps
@@ -215,14 +216,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--from-file", type=Path, help="a schema.graphql of the pinned package")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--check", action="store_true", help="only compare with --out; exit 1 if it differs")
     args = parser.parse_args(argv)
     if args.from_file:
         sdl = args.from_file.read_text(encoding="utf-8")
     else:
         with tempfile.TemporaryDirectory() as workdir:
             sdl = npm_pack_member(PACKAGE, VERSION, MEMBER, Path(workdir)).read_text(encoding="utf-8")
+    subset = cut(sdl)
+    if args.check:
+        if not args.out.is_file() or args.out.read_text(encoding="utf-8") != subset:
+            print(f"{args.out} is not what {PACKAGE}@{VERSION} cuts to: run {Path(__file__).name}")
+            return 1
+        print(f"{args.out.name}: as cut from {PACKAGE}@{VERSION}; every document is valid against all of it")
+        return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(cut(sdl), encoding="utf-8")
+    args.out.write_text(subset, encoding="utf-8")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0
 
