@@ -168,3 +168,20 @@ def test_a_dry_run_plans_every_label_and_sends_nothing(sandbox: SandboxFactory) 
     assert routes(sb) == Counter()
     planned = [write.sentence for write in github.take_planned()]
     assert len(planned) == 3 and all("would create label" in text for text in planned)
+
+
+@pytest.mark.parametrize(
+    ("kind", "message", "says"),
+    [
+        ("FORBIDDEN", "Resource not accessible by integration", "permissions: {issues: write"),
+        ("INSUFFICIENT_SCOPES", "Your token has not been granted the required scopes", "required scopes"),
+        ("RATE_LIMITED", "API rate limit exceeded for installation ID 1.", "rate-limited"),
+    ],
+)
+def test_graphql_error_types_name_the_fix_a_rest_failure_would(kind: str, message: str, says: str) -> None:
+    from pmaction.github.errors import translate
+    from pmaction.github.graphql import Problem
+
+    found = translate(Problem(kind, message, ("label0",)).as_exception(), "create labels", area="labels")
+
+    assert says in str(found) and "\n" not in str(found)

@@ -24,6 +24,7 @@ from pmaction.errors import GitHubAPIError
 # GitHub's error types and the REST status each would have been (errors.translate names the fix by status).
 _STATUS_OF_TYPE = {
     "FORBIDDEN": 403,
+    "INSUFFICIENT_SCOPES": 403,  # a classic PAT without the scope: GitHub's message names it
     "NOT_FOUND": 404,
     "UNPROCESSABLE": 422,
     "RATE_LIMITED": 403,
