@@ -25,7 +25,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from npm_tarball import npm_pack_member  # scripts/ is on sys.path when a script runs
+import spec_walk  # scripts/ is on sys.path when a script runs
+from npm_tarball import npm_pack_member
 
 PACKAGE = "@octokit/openapi"
 VERSION = "23.0.2"
@@ -100,33 +101,12 @@ def npm_pack(workdir: Path) -> Path:
 
 
 def iter_refs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                yield value
-            else:
-                yield from iter_refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from iter_refs(item)
+    return spec_walk.iter_refs(node)
 
 
-def strip_prose(node: Any, *, names: bool = False) -> Any:
+def strip_prose(node: Any) -> Any:
     """Drop DROP_KEYS from OpenAPI objects, leaving name maps' keys and data values alone."""
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if not names and key in DROP_KEYS:
-                continue
-            if not names and key in DATA_KEYS:
-                out[key] = value
-            else:
-                # A name map's values are OpenAPI objects again; `properties` inside them is a name map.
-                out[key] = strip_prose(value, names=(not names and key in NAME_MAPS))
-        return out
-    if isinstance(node, list):
-        return [strip_prose(item) for item in node]
-    return node
+    return spec_walk.strip_prose(node, drop=DROP_KEYS, data=DATA_KEYS, name_maps=NAME_MAPS)
 
 
 def trim_media_examples(operation: dict[str, Any]) -> None:

@@ -37,6 +37,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import spec_walk  # scripts/ is on sys.path when a script runs
+
 SPEC_REPO = "slackapi/slack-api-specs"
 SPEC_COMMIT = "bc08db49625630e3585bf2f1322128ea04f2a7f3"  # HEAD of the default branch (2021-09-03)
 SPEC_FILE = "web-api/slack_web_openapi_v2.json"
@@ -71,32 +73,13 @@ DATA_KEYS = frozenset({"examples", "example", "enum", "default"})
 
 
 def iter_refs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                yield value
-            elif key not in ("examples", "example"):  # data; `default` may be a response's name
-                yield from iter_refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from iter_refs(item)
+    # Examples are data, and `default` may be a response's name: only examples are not looked into.
+    return spec_walk.iter_refs(node, skip=frozenset({"examples", "example"}))
 
 
-def strip_prose(node: Any, *, names: bool = False) -> Any:
+def strip_prose(node: Any) -> Any:
     """Drop DROP_KEYS from schema and operation objects, leaving name maps' keys and data values alone."""
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if not names and key in DROP_KEYS:
-                continue
-            if not names and key in DATA_KEYS:
-                out[key] = value
-            else:
-                out[key] = strip_prose(value, names=(not names and key in NAME_MAPS))
-        return out
-    if isinstance(node, list):
-        return [strip_prose(item) for item in node]
-    return node
+    return spec_walk.strip_prose(node, drop=DROP_KEYS, data=DATA_KEYS, name_maps=NAME_MAPS)
 
 
 def cut(spec: dict[str, Any]) -> dict[str, Any]:
