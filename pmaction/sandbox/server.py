@@ -361,6 +361,18 @@ class _Handler(BaseHTTPRequestHandler):
             "X-GitHub-Request-Id": f"SANDBOX:{core.seq + 1}",
             **headers,
         }
+        self._log_and_answer(entry, started, request_body, (status, payload, headers), sent)
+
+    def _log_and_answer(
+        self,
+        entry: dict[str, Any],
+        started: float,
+        request_body: Any,
+        answer: tuple[int, Any, dict[str, str]],
+        sent: bool,
+    ) -> None:
+        """Complete the request log's entry, record it, then answer (unless the connection was dropped)."""
+        status, payload, headers = answer
         body = b"" if payload is None or not sent else json.dumps(payload).encode()
         entry.update(
             status=status if sent else None,
@@ -371,7 +383,7 @@ class _Handler(BaseHTTPRequestHandler):
             response_headers=headers if sent else {},
         )
         # Record before answering: a client that reads the log right after its call must find it there.
-        core.record(entry)
+        self.core.record(entry)
         if sent:
             self._send_json(status, payload, headers)
 
@@ -468,18 +480,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()
             sent = False
         headers = {"x-slack-req-id": f"sandbox-{core.seq + 1}", **headers}
-        body = b"" if payload is None or not sent else json.dumps(payload).encode()
-        entry.update(
-            status=status if sent else None,
-            duration_ms=round((time.monotonic() - started) * 1000, 2),
-            request_body=logged_body,
-            response_body=json.loads(body) if body else None,
-            request_headers=dict(self.headers.items()),
-            response_headers=headers if sent else {},
-        )
-        core.record(entry)
-        if sent:
-            self._send_json(status, payload, headers)
+        self._log_and_answer(entry, started, logged_body, (status, payload, headers), sent)
 
     # ------------------------------------------------------------ git smart HTTP
 
