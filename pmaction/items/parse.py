@@ -144,9 +144,13 @@ class _Reader:
         self.columns: dict[int, Columns] = {}
         self.in_li = False  # inside an HTML <li> that spans lines
         self.li: _Candidate | None = None  # its item, once it has text
+        self.headings: tuple[str, ...] = ()
 
     def feed(self, line: ContentLine) -> None:
         section = line.section
+        if line.headings != self.headings:
+            # A (sub-)heading or a list title between: nothing above it continues below it.
+            self.open, self.headings = None, line.headings
         if line.kind is Kind.BLANK:
             self.blank = True
             return

@@ -15,7 +15,7 @@ A sub-heading inside a section stays in it unless it is of one of these kinds it
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from pmaction.text.markdown import BLOCK_KINDS, FENCE_KINDS, Kind, Line, ListItem, scan
@@ -81,33 +81,51 @@ class ContentLine:
     headings: tuple[str, ...] = ()  # the section's heading and those in it above this line, innermost last
 
 
+@dataclass
+class _Frame:
+    """A heading above the line, or a list item that is only a title (``indent`` >= 0)."""
+
+    level: int
+    section: Section | None
+    title: str
+    indent: int = -1
+    nested: bool = False  # a list title: lines are nested under it (it holds those)
+    adopting: bool = False  # a list title with nothing nested under it: it holds the list items after it
+
+
 def content_lines(markdown: str) -> Iterator[ContentLine]:
     """Lines outside code fences, HTML comments and our generated blocks, with the section they sit in."""
-    stack: list[tuple[int, Section | None, str]] = []  # (level, section, title) of the enclosing headings
+    stack: list[_Frame] = []  # the enclosing headings and list titles, outermost first
     # Split on "\n" only (str.splitlines also splits on \x0b, \u2028 ...), so indices map back exactly.
-    for line in scan(markdown.split("\n")).lines:
-        if line.kind in _SKIPPED:
-            continue
-        heading = _heading(line)
+    lines = [line for line in scan(markdown.split("\n")).lines if line.kind not in _SKIPPED]
+    for at, line in enumerate(lines):
+        if line.kind is not Kind.BLANK:
+            _close_list_titles(stack, line)
+        heading = _heading(line) or _list_title(lines, at, _nearest(stack) is not None)
         if heading is not None:
             level, title = heading
-            while stack and stack[-1][0] >= level:
+            while stack and stack[-1].level >= level:
                 stack.pop()
             kind = heading_kind(title)
             outer = _nearest(stack)
             if kind == "weak" and outer is not None and outer.kind == "agreed":
                 kind = None  # "Short-term improvements" inside "Remediation" stays agreed work
-            stack.append((level, Section(kind, line.index, title.strip()) if kind else None, title.strip()))
+            section = Section(kind, line.index, title.strip()) if kind else None
+            stack.append(_Frame(level, section, title.strip(), _indent(line.text) if line.item else -1))
             continue
         section = _nearest(stack)
         titles: tuple[str, ...] = ()
         if section is not None:
-            titles = tuple(t for _, s, t in stack[[s for _, s, _ in stack].index(section) :])
+            titles = tuple(f.title for f in stack[[f.section for f in stack].index(section) :])
         yield ContentLine(line.index, line.text, line.kind, section, line.item, line.table, titles)
 
 
-def _nearest(stack: list[tuple[int, Section | None, str]]) -> Section | None:
-    return next((s for _, s, _ in reversed(stack) if s is not None), None)
+def _nearest(stack: list[_Frame]) -> Section | None:
+    return next((f.section for f in reversed(stack) if f.section is not None), None)
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" \t"))
 
 
 def _heading(line: Line) -> tuple[int, str] | None:
@@ -122,6 +140,54 @@ def _heading(line: Line) -> tuple[int, str] | None:
         return int(html["level"]), re.sub(r"<[^>]*>", "", html["title"])
     bold = _BOLD_LINE.match(line.text)
     return (_BOLD_LEVEL, bold["title"]) if bold and not _ITEM_LABEL.match(line.text) else None
+
+
+# A list item that is only a title ("- **Followup actions:**", "7. Preventative Measures" in a write-up whose
+# sections are a numbered list) heads the lines nested under it, or, when nothing is nested under it, the list
+# items that follow it. It ranks below every heading.
+_LIST_LEVEL = _BOLD_LEVEL + 1
+_TITLE_WORDS = 6
+
+
+def _list_title(lines: Sequence[Line], at: int, in_section: bool) -> tuple[int, str] | None:
+    """(level, title) when the list item at ``lines[at]`` is only a title. A bold label is one anywhere
+    (inside an action-items section only when it ends with a colon, "**Short-term:**": a bold item is an item
+    there); plain words only outside such a section, worded as an action-items heading, with lines nested
+    under them (so a timeline bullet "Follow-up call" stays a bullet)."""
+    item = lines[at].item
+    if item is None or item.box is not None:
+        return None
+    text = item.text.strip()
+    bold = _BOLD_LINE.match(text)
+    if bold:
+        label = text.rstrip("*_ \t").endswith(":")
+        return (_LIST_LEVEL, bold["title"]) if label or not in_section else None
+    if in_section or not _nested_below(lines, at) or heading_kind(text) not in ("agreed", "weak"):
+        return None
+    words = text.rstrip(":").split()
+    titled = len(words) <= 3 or all(w[:1].isupper() for w in words if len(w) > 3)
+    plain = re.search(r"[\d.!?;,]", text) is None
+    return (_LIST_LEVEL, text) if titled and plain and len(words) <= _TITLE_WORDS else None
+
+
+def _nested_below(lines: Sequence[Line], at: int) -> bool:
+    after = next((line for line in lines[at + 1 :] if line.kind is not Kind.BLANK), None)
+    return after is not None and _indent(after.text) > _indent(lines[at].text)
+
+
+def _close_list_titles(stack: list[_Frame], line: Line) -> None:
+    """A non-blank line at or left of a list title's indentation ends what the title holds, unless the title
+    has nothing nested under it and the line is a list item (the title holds the items after it)."""
+    indent = _indent(line.text)
+    while stack and stack[-1].indent >= 0:
+        top = stack[-1]
+        if indent > top.indent:
+            top.nested = top.nested or not top.adopting
+            return
+        if line.item is not None and not top.nested:
+            top.adopting = True
+            return
+        stack.pop()
 
 
 _HTML_HEADING = re.compile(r"(?i)^\s*<h(?P<level>[1-6])(?:\s[^>]*)?>(?P<title>.*?)</h(?P=level)>\s*$")
