@@ -325,12 +325,15 @@ _PROPOSAL = re.compile(
     r"(?i)^(?:consider(?:ing)?\b|maybe\b|perhaps\b|possibly\b|potentially\b|could\s+we\b|should\s+we\b"
     r"|we\s+(?:could|might|may)\b|we\s+should\s+(?:consider|explore|evaluate|look\s+into|think\s+about)\b"
     r"|(?:idea|proposal|proposed|suggestion|optional|nice[\s-]to[\s-]have|open\s+question)\s*:"
-    r"|nice[\s-]to[\s-]have\b)"
+    r"|nice[\s-]to[\s-]have\b"
+    # A condition on what the team lacks yet: "If tools such as X are available, ...", "If possible, ..."
+    r"|if\s+(?:possible|feasible|time\s+permits)\b|if\b[^,.;:]{0,120}\b(?:available|possible|feasible)\s*,)"
     r"|\((?:proposed|proposal|idea|optional|maybe)\)|\?\s*$"
 )
 
 
 def worded_as_proposal(text: str) -> bool:
-    """ "Consider ...", "We could ...", "Maybe ...", "Idea: ...", a question: an idea, not a decision."""
+    """ "Consider ...", "We could ...", "Maybe ...", "Idea: ...", "If X is available, ...", a question: an
+    idea, not a decision."""
     plain = re.sub(r"[*_`]", "", text).strip()
     return _PROPOSAL.search(plain) is not None

@@ -24,8 +24,8 @@ _WHY = {
 }
 # What makes a line of each kind count (in the order the kinds are named).
 _FIX = {
-    "proposal": "an item starting Consider, We could, Maybe, Idea: (or a question) is a proposal unless it "
-    "has an @owner, an issue link or a TODO/DONE status",
+    "proposal": "an item starting Consider, We could, Maybe, Idea:, If X is available, (or a question) is a "
+    "proposal unless it has an @owner, an issue link or a TODO/DONE status",
     "beside-tasks": "where some items have a task box `- [ ]`, only boxed ones count: box the agreed ones",
     "weak": "under headings such as Next steps an item counts with a task box, an @owner, an "
     "issue link or a TODO/DONE status; under Action items every item counts",
