@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pmaction.commands import COMMAND_TABLE
+from pmaction.commands import command
 from pmaction.errors import ConfigError, PmactionError
 from pmaction.github.client import ApiSettings, GitHub
 from pmaction.github.errors import quiet_library_logs
@@ -73,7 +73,7 @@ def run(ctx: RunContext, inputs: Mapping[str, str], reporter: Reporter, clock: C
         return result
     session = Session(ctx=ctx, config=config, github=github, reporter=reporter, clock=clock, result=result)
     result.command = plan.command
-    handler = COMMAND_TABLE.get(plan.command)
+    handler = command(plan.command)
     if handler is None:
         raise PmactionError(f"command {plan.command!r} is not available in this version of pmaction")
     try:

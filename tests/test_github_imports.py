@@ -1,5 +1,6 @@
-"""Start-up: importing the engine leaves PyGithub's App-authentication dependencies (jwt, cryptography) and
-slack_sdk unloaded; App authentication still works, loading them on first use."""
+"""Start-up: importing the engine leaves PyGithub's App-authentication dependencies (jwt, cryptography),
+slack_sdk and the commands a run does not carry out unloaded; App authentication still works, loading them on
+first use."""
 
 from __future__ import annotations
 
@@ -61,3 +62,17 @@ def test_a_run_without_slack_never_imports_slack_sdk() -> None:
     )
 
     assert loaded == "[]"
+
+
+def test_a_commands_module_is_imported_only_when_a_run_carries_it_out() -> None:
+    # The entrypoint imports no command; the one a run carries out is imported then, and only it.
+    out = python(
+        "import sys, entrypoint.__main__\n"
+        "from pmaction.commands import command\n"
+        "mine = lambda: sorted(m for m in sys.modules if m.startswith('pmaction.commands.'))\n"
+        "print(mine())\n"
+        "assert command('no such command') is None\n"
+        "print(command('nag').__name__, [m for m in mine() if m.endswith(('.sync', '.report'))])\n"
+    )
+
+    assert out.splitlines() == ["[]", "nag []"]
