@@ -215,6 +215,25 @@ def test_only_a_trailing_reference_is_ours() -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "- [ ] Upgrade the NFS chart (see https://github.com/2i2c-org/jupyterhub-home-nfs/pull/34).",
+        "- [ ] Drop the share job, cf. https://github.com/other/chart/issues/12",
+        "- [ ] Pin the base image, e.g. [the pin](https://github.com/other/app/pull/9)",
+    ],
+)
+def test_a_link_the_item_points_to_for_context_is_not_its_issue(text: str) -> None:
+    item = one(text)
+    assert (item.ref, item.tracked) == (None, None)
+    assert "github.com" in item.text
+
+
+def test_a_link_that_ends_the_item_without_a_pointer_word_is_its_issue() -> None:
+    item = one("- [x] Harden the deployer \u2014 https://github.com/2i2c-org/infrastructure/pull/6555")
+    assert item.tracked == "https://github.com/2i2c-org/infrastructure/pull/6555"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "mail ops@example.com",  # e-mail address
         "ping @acme/sre",  # team mention: cannot be assigned
         "rename `@deprecated`",  # code span

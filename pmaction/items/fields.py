@@ -165,7 +165,7 @@ def linked(text: str, repo: str | None, definitions: Mapping[str, str]) -> tuple
         if match is None:
             continue
         target = _target(match, definitions)
-        if target is None:
+        if target is None or _CONTEXT.search(text, max(0, match.start("tok") - 40), match.start("tok")):
             continue
         start, end = match.span("tok")
         before, after = text[:start], text[end:]
@@ -179,6 +179,13 @@ def linked(text: str, repo: str | None, definitions: Mapping[str, str]) -> tuple
             kept = match["text"] or match["tok"]  # the link is all there is: keep it as the title
         return before + kept + after, number, None if number is not None else target
     return text, None, None
+
+
+# A link the item points the reader to ("(see https://...)", "cf. #12", "e.g. [PR](...)") is context, such as
+# the upstream change the work waits for, not the item's own issue.
+_CONTEXT = re.compile(
+    r"(?i)(?:\bsee(?:\s+also)?|\bcf\.?|\be\.g\.?|\bi\.e\.?|\bsimilar\s+to|\brelated\s+to)[ \t:]*[(\[]?[ \t]*$"
+)
 
 
 def _target(match: re.Match[str], definitions: Mapping[str, str]) -> str | None:
