@@ -2,13 +2,16 @@
 
 Pure syntax: a ``Stamp`` says which parts were written (a date with or without its year, a clock time, a
 zone) and where they end; turning it into a moment needs the line's context (the date and zone stated
-above it, the incident's date, the team's ``date_order``), which timeline/context.py applies. Forms read:
+above it, the incident's date, the team's ``date_order``): text/times.py's ``place`` does that with the
+``Reading`` timeline/context.py keeps. Forms read:
 
 - dates: ``2026-03-01``, ``2026/03/01``, ``01-03-2026`` / ``03-01-2026`` (day or month first: both kept as
   candidates), ``03-01`` before a time, ``March 1, 2026``, ``1 March 2026``, ``Sunday, March 1st``,
-  ``2026 March 1``; a ``--:--`` placeholder after a date says "no time";
+  ``2026 March 1``, German and French month names (``30. April``, ``20 Septembre 2024``); a ``--:--``
+  placeholder after a date says "no time";
 - clock times: ``09:12``, ``9:12:30``, ``9:12pm``, ``09.12``, ``6pm``, ``11pm-ish``, a range's start
-  (``02:00-04:30``), with ``~``, ``±``, "approx." before;
+  (``02:00-04:30``, ``de 18h00 à 22h00``), with ``~``, ``±``, "approx." before; one moment in two zones
+  (``2:20/1:20 PM EST/CST``: the first, checked against the second when they are placed);
 - either order (``12:07 AM December 4, 2024``), a zone after the time (text/times.py reads zones), set
   off by Markdown or brackets (``**02:06:``, ``[08:47]``, ``[03-26 14:00]``), or after a prose word
   (``At 6pm UTC, ...``, ``By 04:06, ...``).
@@ -18,12 +21,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Literal
 
-from pmaction.text.zones import zone_at
+from pmaction.text.zones import zone_at, zones_at
 
 _GERMAN = {"mär": "mar", "mai": "may", "okt": "oct", "dez": "dec"}
+_FRENCH = {
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6, "juillet": 7, "août": 8,
+    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
+}  # fmt: skip
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
@@ -31,17 +38,18 @@ MONTHS = {
 
 _MONTH = (
     r"(?P<mon>jan(?:uary|uar)?|feb(?:ruary|ruar)?|mar(?:ch)?|märz|apr(?:il)?|may|mai|june?|juni|july?|juli"
-    r"|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|okt(?:ober)?|nov(?:ember)?|dec(?:ember)?|dez(?:ember)?)"
-    r"\.?(?![a-zäöü])"
+    r"|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|okt(?:ober)?|nov(?:ember)?|dec(?:ember)?|dez(?:ember)?"
+    r"|janvier|f[ée]vrier|mars|avril|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre)"
+    r"\.?(?![a-zäöüéèêûàç])"
 )
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday|s|r|rs)?\.?,?[ \t]+)?"
 _YEAR = r"(?P<y>(?:19|20)\d{2})(?!\d)"
 _WEEKDAY_ALONE = re.compile(
     r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[ \t]+|(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag"
-    r"|sonntag),?[ \t]+",
+    r"|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche),?[ \t]+",
     re.IGNORECASE,
 )
-_ORD = r"(?:st|nd|rd|th)?"
+_ORD = r"(?:st|nd|rd|th|er)?"  # "1er avril"
 
 _DATES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE))
@@ -76,10 +84,11 @@ _CLOCKS = tuple(
     )
 )
 _ISH = re.compile(r"-?ish(?![a-z])|[ \t]+or[ \t]+so(?![a-z])", re.IGNORECASE)
-_RANGE = re.compile(r"[ \t]*(?:-|–|—|to|until|till)[ \t]*(?=\d)", re.IGNORECASE)
+_RANGE = re.compile(r"[ \t]*(?:-|–|—|to|until|till|à|bis)[ \t]*(?=\d)", re.IGNORECASE)
 _NO_TIME = re.compile(r"[ \t]+-{1,2}:-{1,2}")  # "2019-12-03 --:--"
 _DATE_TIME_SEP = re.compile(
-    r"(?:T|[ \t]*,?[ \t]*(?:at|@|-|–|—)?[ \t]*(?:~|±|≈|approx\.?[ \t]*)?)", re.IGNORECASE
+    r"(?:T|[ \t]*,?[ \t]*(?:at|@|-|–|—|from|à|de|um|vers)?[ \t]*(?:~|±|≈|approx(?:imately|\.)?[ \t]*)?)",
+    re.IGNORECASE,
 )
 _TIME_DATE_SEP = re.compile(r"[ \t]*(?:,|on|-)?[ \t]*", re.IGNORECASE)
 # What may set a stamp off at the start of a line: emphasis, brackets, code, an approximation sign.
@@ -93,7 +102,7 @@ _OPENERS = re.compile(
 # Prose that starts with a moment: "At 6pm UTC, ...", "By 04:06, ...". The sentence stays whole.
 _PROSE = re.compile(
     r"(?:at|by|around|about|from|on|until|shortly[ \t]+(?:after|before)|just[ \t]+(?:after|before)"
-    r"|starting[ \t]+at|beginning[ \t]+at|between|approximately|roughly"
+    r"|starting[ \t]+at|beginning[ \t]+at|between|approximately|roughly|le|à|vers|dès"
     # A status update's label: "Update 23:35:", "**Resolved** - Apr 19, 19:11 BST"
     r"|update[ds]?|edit(?:ed)?|resolved|investigating|identified|monitoring|completed|scheduled)"
     r"[ \t]*[:-]?[ \t]+",
@@ -129,6 +138,8 @@ class Stamp:
     prose: bool  # started by a prose word: the sentence is the entry's text, whole
     opener: str  # the Markdown or bracket the stamp was set off with ("**", "[", "")
     marks: str = ""  # what else was written before it and is people's words: "±", "~", "approx.", "🔴"
+    # The same moment written in a second zone ("2:20/1:20 PM EST/CST"): its clock and zone.
+    second: tuple[tuple[int, int, int, int], tzinfo] | None = None
 
 
 def _date_at(text: str, pos: int) -> tuple[DateParts, int] | None:
@@ -161,7 +172,8 @@ def _date_parts(kind: str, match: re.Match[str]) -> DateParts | None:
         valid = tuple(dict.fromkeys(r for r in readings if 1 <= r[0] <= 12 and 1 <= r[1] <= 31))
         proves = "day-first" if a > 12 >= b else "month-first" if b > 12 >= a else None
         return DateParts(year, valid, kind, proves) if valid else None
-    month = MONTHS[_GERMAN.get(groups["mon"][:3].lower(), groups["mon"][:3].lower())]
+    name = groups["mon"].lower()
+    month = _FRENCH.get(name) or MONTHS[_GERMAN.get(name[:3], name[:3])]
     return DateParts(year, ((month, int(groups["d"])),), kind)
 
 
@@ -186,15 +198,34 @@ def _clock_at(text: str, pos: int) -> tuple[tuple[int, int, int, int], int] | No
     return None
 
 
-def _after_clock(text: str, pos: int, *, iso: bool) -> tuple[tzinfo | None, int]:
-    """An "-ish", a zone and a range's end after a clock time: the zone, and where they end.
-    ``02:00-04:30`` is a range; only in ISO 8601's ``2026-03-01T10:15-05:00`` is it an offset."""
+Clock = tuple[int, int, int, int]
+# The same moment's clock in a second zone, right after the first: "2:20/1:20 PM EST/CST".
+_PAIRED = re.compile(rf"/(?P<h>\d{{1,2}}):(?P<mi>[0-5]\d){_AMPM}?", re.IGNORECASE)
+
+
+def _paired(text: str, start: int, clock: tuple[Clock, int]) -> tuple[Clock, Clock | None, int]:
+    """A clock and the second clock written after it for another zone; the am/pm written after the second
+    holds for both ("2:20/1:20 PM")."""
+    found = _PAIRED.match(text, clock[1])
+    second = _clock_at(text, clock[1] + 1) if found else None
+    if found is None or second is None:
+        return clock[0], None, clock[1]
+    first = clock[0]
+    if found["ap"] and not re.search(r"[ap]\.?m", text[start : clock[1]], re.IGNORECASE) and first[0] <= 12:
+        first = ((first[0] % 12) + (12 if found["ap"][0].lower() == "p" else 0), *first[1:])
+    return first, second[0], second[1]
+
+
+def _after_clock(text: str, pos: int, *, iso: bool) -> tuple[tzinfo | None, int, tzinfo | None]:
+    """An "-ish", a zone and a range's end after a clock time: the zone, where they end, and the second
+    zone of a moment written in two. ``02:00-04:30`` is a range; only in ISO 8601's
+    ``2026-03-01T10:15-05:00`` is it an offset."""
     ish = _ISH.match(text, pos)
     pos = ish.end() if ish else pos
     ranged = False
     if not iso:
         pos, ranged = _range_end(text, pos)
-    zone, used = zone_at(text[pos:])
+    zone, other, used = zones_at(text[pos:])
     pos += used
     if not ranged:
         pos, ranged = _range_end(text, pos)
@@ -202,7 +233,7 @@ def _after_clock(text: str, pos: int, *, iso: bool) -> tuple[tzinfo | None, int]
             zone, used = zone_at(text[pos:])
             pos += used
     ish = _ISH.match(text, pos)
-    return zone, ish.end() if ish else pos
+    return zone, ish.end() if ish else pos, other
 
 
 def _range_end(text: str, pos: int) -> tuple[int, bool]:
@@ -213,9 +244,21 @@ def _range_end(text: str, pos: int) -> tuple[int, bool]:
     return (end[1], True) if end is not None else (pos, False)
 
 
-def _stamp_at(
-    text: str, pos: int
-) -> tuple[DateParts | None, tuple[int, int, int, int] | None, tzinfo | None, int] | None:
+# What a stamp's text holds: date, clock, zone, where it ends, the same moment in a second zone.
+Paired = tuple[Clock, tzinfo] | None
+_Found = tuple[DateParts | None, Clock | None, tzinfo | None, int, Paired]
+
+
+def _timed_at(
+    text: str, start: int, clock: tuple[Clock, int], *, iso: bool
+) -> tuple[Clock, tzinfo | None, int, Paired]:
+    first, second, end = _paired(text, start, clock)
+    zone, after, other = _after_clock(text, end, iso=iso)
+    both = (second, other) if second is not None and other is not None and zone is not None else None
+    return first, zone, after, both
+
+
+def _stamp_at(text: str, pos: int) -> _Found | None:
     """Date and/or time starting exactly at ``pos``."""
     found_date = _date_at(text, pos)
     if found_date is not None:
@@ -224,22 +267,22 @@ def _stamp_at(
         clock = _clock_at(text, sep.end()) if sep else None
         if clock is not None:
             iso = sep is not None and sep.group().upper() == "T"
-            zone, after = _after_clock(text, clock[1], iso=iso)
-            return parts, clock[0], zone, after
+            first, zone, after, both = _timed_at(text, sep.end(), clock, iso=iso)  # type: ignore[union-attr]
+            return parts, first, zone, after, both
         if parts.kind == "short":
             return None  # "3/4 of the nodes": a month-day without a year counts only before a time
         placeholder = _NO_TIME.match(text, end)
-        return parts, None, None, placeholder.end() if placeholder else end
+        return parts, None, None, placeholder.end() if placeholder else end, None
     clock = _clock_at(text, pos)
     if clock is None:
         return None
-    zone, after = _after_clock(text, clock[1], iso=False)
+    first, zone, after, both = _timed_at(text, pos, clock, iso=False)
     sep = _TIME_DATE_SEP.match(text, after)
     later = _date_at(text, sep.end()) if sep else None
     if later is not None and later[0].kind != "short":
         more, used = zone_at(text[later[1] :])
-        return later[0], clock[0], zone or more, later[1] + used
-    return None, clock[0], zone, after
+        return later[0], first, zone or more, later[1] + used, both
+    return None, first, zone, after, both
 
 
 def words_after(text: str, stamp: Stamp) -> tuple[str, str]:
@@ -292,12 +335,12 @@ def read_stamp(text: str) -> Stamp | None:
         return None
     if found is None:
         return None
-    parts, clock, zone, end = found
+    parts, clock, zone, end, both = found
     if _BOUNDARY.match(text, end) is None:
         return None
     if _APPROX.search(text, pos, end) and not _APPROX.search(marks):
         marks = f"{marks} ~".strip()  # "23:00-ish", "2017-01-24 ~23:00": the words say it was about then
-    return Stamp(pos, end, parts, clock, zone, prose, opener, marks)
+    return Stamp(pos, end, parts, clock, zone, prose, opener, marks, both)
 
 
 _MID_SENTENCE = re.compile(
@@ -317,10 +360,8 @@ def find_moment(text: str) -> Stamp | None:
         except ValueError:
             continue
         if found is not None and found[1] is not None and _BOUNDARY.match(text, found[3]) is not None:
-            parts, clock, zone, end = found
-            return Stamp(
-                start=match.end(), end=end, date=parts, clock=clock, zone=zone, prose=True, opener=""
-            )
+            parts, clock, zone, end, both = found
+            return Stamp(match.end(), end, parts, clock, zone, prose=True, opener="", second=both)
     return None
 
 
@@ -336,107 +377,18 @@ def find_date(text: str) -> DateParts | None:
     return None
 
 
+def ending_date(text: str) -> DateParts | None:
+    """A date the text ends with ("Rapport de panne du 23 Septembre 2024", "Outage of March 3, 2024.")."""
+    end = len(text.rstrip(" \t.:*_"))
+    for match in _WORD_START.finditer(text):
+        found = _date_at(text, match.start())
+        if found is not None and found[1] == end and found[0].kind != "short":
+            return found[0]
+    return None
+
+
 # How a date written "01-03-2026" reads when the write-up does not show it: day or month first.
 DateOrder = Literal["auto", "day-first", "month-first"]
 # The moments an incident's times may name (UTC): anything else is a typo that would overflow later.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(3000, 1, 1, tzinfo=UTC)  # exclusive
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What holds at a line: the zone, the date and the year stated above it, and the list's order."""
-
-    zone: tzinfo
-    day: date | None = None
-    year: int | None = None
-    reverse: bool = False
-    order: DateOrder = "auto"  # how "01-03-2026" reads: stated by the team, or learnt from the write-up
-
-
-def valid_date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-# --- a stamp in its context: the moment it names ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Placed:
-    """A stamp read in its context: the moment (UTC), whether only a date was given, a warning."""
-
-    when: datetime | None
-    date_only: bool = False
-    warning: str | None = None
-    day: date | None = None  # the local date it lies on (the running date of the lines below)
-
-
-def _year_for(month: int, day: int, near: date | None, stated: int | None) -> int | None:
-    """The year of a date written without one: a stated year, else the one that puts it nearest ``near``."""
-    if stated is not None:
-        return stated
-    if near is None:
-        return None
-    options = [y for y in (near.year - 1, near.year, near.year + 1) if valid_date(y, month, day)]
-    return min(options, key=lambda y: abs((date(y, month, day) - near).days)) if options else None
-
-
-def _pick(parts: DateParts, reading: Reading, near: date | None) -> tuple[date | None, str | None]:
-    """The date ``parts`` denote; a warning when a day-or-month-first date is still ambiguous."""
-    dates = []
-    for month, day in parts.candidates:
-        year = parts.year if parts.year is not None else _year_for(month, day, near, reading.year)
-        found = valid_date(year, month, day) if year is not None else None
-        if found is not None:
-            dates.append(found)
-    if len(dates) <= 1:
-        return (dates[0] if dates else None), None
-    day_first, month_first = dates[0], dates[1]  # _date_parts lists day first for "numeric"
-    if parts.kind == "short":
-        day_first, month_first = month_first, day_first
-    if reading.order == "day-first":
-        return day_first, None
-    if reading.order == "month-first":
-        return month_first, None
-    if near is not None:
-        gaps = sorted((abs((d - near).days), d) for d in dates)
-        if gaps[0][0] <= 45 < gaps[1][0]:
-            return gaps[0][1], None
-    chosen = month_first if parts.kind == "short" else day_first
-    other = month_first if chosen == day_first else day_first
-    return chosen, (
-        f"reads as {chosen:%d %B %Y} but could be {other:%d %B %Y}: set date_order: day-first or "
-        "month-first in .github/postmortem.yml"
-    )
-
-
-def place(stamp: Stamp, reading: Reading, default_day: date | None) -> Placed:
-    """The moment a stamp names at a line where ``reading`` holds (``default_day`` when no date is stated)."""
-    zone = stamp.zone or reading.zone
-    near = reading.day or default_day
-    warning = None
-    if stamp.date is not None:
-        day, warning = _pick(stamp.date, reading, near)
-        if day is None:
-            return Placed(None, warning="its date does not exist")
-    else:
-        day = near
-        if day is None:
-            return Placed(None, warning="no date is stated for it")
-    clock = time(*stamp.clock) if stamp.clock is not None else time(0, 0)
-    when = moment(day, clock, zone)
-    if when is None:
-        return Placed(None, warning="it lies outside the years 1970 to 2999")
-    return Placed(when, date_only=stamp.clock is None, warning=warning, day=day)
-
-
-def moment(day: date, clock: time, zone: tzinfo) -> datetime | None:
-    """``day`` at ``clock`` in ``zone``, in UTC; None outside the moments an incident may name."""
-    try:
-        utc = datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-    return utc if EARLIEST <= utc < LATEST else None

@@ -2,8 +2,9 @@
 
 People write times the way their chat tool or their habit does: ISO 8601, ``2026-03-01 09:12 UTC``,
 ``09:12 CET``, ``9:12pm ET``, ``10:15 Europe/Berlin``, ``March 1, 2026 10:15``. The forms are read by the
-one stamp reader (text/stamps.py), zones by text/zones.py; everything is turned into aware UTC datetimes
-here, and anything that cannot be read becomes ``None`` so the caller can keep the entry and warn.
+one stamp reader (text/stamps.py), zones by text/zones.py; a stamp is placed in its line's context (the
+date, year and zone stated above it: ``place``) and everything is turned into aware UTC datetimes here,
+and anything that cannot be read becomes ``None`` so the caller can keep the entry and warn.
 
 Rules worth knowing:
 - Naive times are in the configured zone (``tz``).
@@ -16,14 +17,134 @@ Rules worth knowing:
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from dateutil import parser as dateparser
 
-from pmaction.text.stamps import EARLIEST, LATEST, Reading, Stamp, place, read_stamp, words_after
+from pmaction.text.stamps import EARLIEST, LATEST, DateOrder, DateParts, Stamp, read_stamp, words_after
 from pmaction.text.zones import ABBREVIATIONS
 
 __all__ = ["ABBREVIATIONS", "EARLIEST", "LATEST", "format_duration", "format_time", "parse_time"]
+
+# --- a stamp in its context: the moment it names ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What holds at a line: the zone, the date and the year stated above it, and the list's order."""
+
+    zone: tzinfo
+    day: date | None = None
+    year: int | None = None
+    reverse: bool = False
+    order: DateOrder = "auto"  # how "01-03-2026" reads: stated by the team, or learnt from the write-up
+
+
+def valid_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A stamp read in its context: the moment (UTC), whether only a date was given, a warning."""
+
+    when: datetime | None
+    date_only: bool = False
+    warning: str | None = None
+    day: date | None = None  # the local date it lies on (the running date of the lines below)
+
+
+def _year_for(month: int, day: int, near: date | None, stated: int | None) -> int | None:
+    """The year of a date written without one: a stated year, else the one that puts it nearest ``near``."""
+    if stated is not None:
+        return stated
+    if near is None:
+        return None
+    options = [y for y in (near.year - 1, near.year, near.year + 1) if valid_date(y, month, day)]
+    return min(options, key=lambda y: abs((date(y, month, day) - near).days)) if options else None
+
+
+def _pick(parts: DateParts, reading: Reading, near: date | None) -> tuple[date | None, str | None]:
+    """The date ``parts`` denote; a warning when a day-or-month-first date is still ambiguous."""
+    dates = []
+    for month, day in parts.candidates:
+        year = parts.year if parts.year is not None else _year_for(month, day, near, reading.year)
+        found = valid_date(year, month, day) if year is not None else None
+        if found is not None:
+            dates.append(found)
+    if len(dates) <= 1:
+        return (dates[0] if dates else None), None
+    day_first, month_first = dates[0], dates[1]  # _date_parts lists day first for "numeric"
+    if parts.kind == "short":
+        day_first, month_first = month_first, day_first
+    if reading.order == "day-first":
+        return day_first, None
+    if reading.order == "month-first":
+        return month_first, None
+    if near is not None:
+        gaps = sorted((abs((d - near).days), d) for d in dates)
+        if gaps[0][0] <= 45 < gaps[1][0]:
+            return gaps[0][1], None
+    chosen = month_first if parts.kind == "short" else day_first
+    other = month_first if chosen == day_first else day_first
+    return chosen, (
+        f"reads as {chosen:%d %B %Y} but could be {other:%d %B %Y}: set date_order: day-first or "
+        "month-first in .github/postmortem.yml"
+    )
+
+
+def place(stamp: Stamp, reading: Reading, default_day: date | None) -> Placed:
+    """The moment a stamp names at a line where ``reading`` holds (``default_day`` when no date is stated)."""
+    zone = stamp.zone or reading.zone
+    near = reading.day or default_day
+    warning = None
+    if stamp.date is not None:
+        day, warning = _pick(stamp.date, reading, near)
+        if day is None:
+            return Placed(None, warning="its date does not exist")
+    else:
+        day = near
+        if day is None:
+            return Placed(None, warning="no date is stated for it")
+    clock = time(*stamp.clock) if stamp.clock is not None else time(0, 0)
+    if stamp.second is not None:
+        agreed = _agreeing(stamp, day, zone)
+        if agreed is None:
+            return Placed(None, warning="its two times do not name one moment in the two zones written")
+        zone = agreed
+    when = moment(day, clock, zone)
+    if when is None:
+        return Placed(None, warning="it lies outside the years 1970 to 2999")
+    return Placed(when, date_only=stamp.clock is None, warning=warning, day=day)
+
+
+def _agreeing(stamp: Stamp, day: date, zone: tzinfo) -> tzinfo | None:
+    """One moment written in two zones ("2:20/1:20 PM EST/CST"): the zone of the first clock, if the two
+    name the same instant; the second zone if they do with the zones the other way round ("7:30/6:30 pm
+    CST/EST", 7:30 Eastern); else None (which one is meant cannot be told)."""
+    assert stamp.second is not None and stamp.clock is not None
+    (clock2, zone2), clock1 = stamp.second, time(*stamp.clock)
+    for first, second in ((zone, zone2), (zone2, zone)):
+        one, two = moment(day, clock1, first), moment(day, time(*clock2), second)
+        if one is not None and two is not None and (one - two) % timedelta(days=1) == timedelta(0):
+            return first
+    return None
+
+
+def moment(day: date, clock: time, zone: tzinfo) -> datetime | None:
+    """``day`` at ``clock`` in ``zone``, in UTC; None outside the moments an incident may name."""
+    try:
+        utc = datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return utc if EARLIEST <= utc < LATEST else None
+
+
+# --- reading and writing one time --------------------------------------------------------------------
 
 _WRAPPERS = (("**", "**"), ("__", "__"), ("`", "`"), ("[", "]"), ("*", "*"), ("_", "_"))
 _TRAILING_MARKS = " \t*_`])"

@@ -1,4 +1,5 @@
-"""Time zones as people write them after a time: ``Z``, ``+01:00``, ``UTC+2``, ``Europe/Berlin``, ``CET``.
+"""Time zones as people write them after a time: ``Z``, ``+01:00``, ``UTC+2``, ``Europe/Berlin``, ``CET``,
+``mountain time``, ``Paris time`` / ``(heure de Paris)``, and one moment in two zones, ``EST/CST``.
 
 An abbreviation of a region with daylight-saving time (PST/PDT/PT, EST/EDT/ET, CET/CEST, BST, AEST/AEDT,
 ...) names that region's clock, whichever half of the year it says: teams write "PST" all year round and
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 
 def _fixed(hours: float) -> timezone:
@@ -93,6 +95,16 @@ _ZONE = re.compile(
 )
 # What may follow a time (or its zone): the end, a space, or a separator.
 _BOUNDARY = re.compile(r"$|[\s|,;:)\]*_`–—-]")
+# A zone said in words: a North-American region's "time" ("04:13 mountain time"), a city's clock ("Paris
+# time", "(heure de Paris)"). The city must name an IANA zone; anything else stays text.
+_SPOKEN = re.compile(
+    r"[ ]*(?P<open>\()?(?:(?P<region>pacific|mountain|central|eastern)[ ]+time"
+    r"|(?:heure|hora|ora)[ ]+d[ei][ ]+(?P<city>[A-Z][A-Za-z]+(?:[ ][A-Z][a-z]+)?)"
+    r"|(?P<city2>[A-Z][a-z]+(?:[ ][A-Z][a-z]+)?)[ ]+time)(?(open)\))",
+    re.IGNORECASE,
+)
+# The second zone of a moment written in two at once: "2:20/1:20 PM EST/CST".
+_SECOND = re.compile(r"/([A-Za-z]{2,5})(?![A-Za-z/])")
 
 
 class Unreadable(ValueError):
@@ -109,12 +121,46 @@ def _offset_zone(text: str) -> tzinfo:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
+@cache
+def _cities() -> dict[str, str]:
+    """An IANA zone's city, as people write it ("New York", "Paris"), to its name."""
+    return {
+        key.rsplit("/", 1)[1].replace("_", " ").lower(): key for key in available_timezones() if "/" in key
+    }
+
+
+def _spoken_at(text: str) -> tuple[tzinfo | None, int]:
+    match = _SPOKEN.match(text)
+    if match is None or _BOUNDARY.match(text, match.end()) is None:
+        return None, 0
+    if match["region"]:
+        return ZoneInfo(REGIONS[match["region"].upper()]), match.end()
+    city = _cities().get((match["city"] or match["city2"]).lower())
+    return (ZoneInfo(city), match.end()) if city else (None, 0)
+
+
+def zones_at(text: str) -> tuple[tzinfo | None, tzinfo | None, int]:
+    """The zone at the start of ``text``, the second one when two are written for one moment ("EST/CST"),
+    and how many characters they used."""
+    pair = re.match(r"[ ]*([A-Za-z]{2,5})" + _SECOND.pattern, text)
+    if pair is not None and _BOUNDARY.match(text, pair.end()) is not None:
+        first, used = zone_at(pair[1])
+        second, used2 = zone_at(pair[2])
+        if first is not None and second is not None and used == len(pair[1]) and used2 == len(pair[2]):
+            return first, second, pair.end()
+    zone, used = zone_at(text)
+    return zone, None, used
+
+
 def zone_at(text: str) -> tuple[tzinfo | None, int]:
     """The zone at the start of ``text`` (after optional spaces) and how many characters it used.
 
     (None, 0) means "no zone here" (the rest is text); Unreadable (a ValueError) means it looks like a zone
     we can't read (``Europe/Berlinn``, ``UTC+99``).
     """
+    spoken = _spoken_at(text)
+    if spoken[0] is not None:
+        return spoken
     match = _ZONE.match(text)
     if match is None or _BOUNDARY.match(text, match.end()) is None:
         return None, 0

@@ -16,7 +16,8 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from pmaction.text.stamps import Placed, Reading, Stamp, find_date, moment, valid_date
+from pmaction.text.stamps import Stamp, ending_date, find_date
+from pmaction.text.times import Placed, Reading, moment, valid_date
 from pmaction.text.zones import REGIONS, zone_at
 
 _REGION_NAMES = frozenset({"PACIFIC", "EASTERN", "CENTRAL", "MOUNTAIN"})
@@ -92,6 +93,16 @@ def date_statement(text: str) -> date | None:
     """A full date (with its year) anywhere in a line that states it: a preface sentence."""
     parts = find_date(text)
     if parts is None or parts.year is None or len(parts.candidates) != 1:
+        return None
+    month, day = parts.candidates[0]
+    return valid_date(parts.year, month, day)
+
+
+def day_title(text: str) -> date | None:
+    """The day a short line names at its end, as a title over the lines below it ("Rapport de panne du 23
+    Septembre 2024", "Outage of 2024-03-03"): a full date, no time, at most eight words."""
+    parts = ending_date(text)
+    if parts is None or parts.year is None or len(parts.candidates) != 1 or len(text.split()) > 8:
         return None
     month, day = parts.candidates[0]
     return valid_date(parts.year, month, day)

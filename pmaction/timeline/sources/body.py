@@ -19,15 +19,8 @@ from datetime import date, datetime, tzinfo
 from pmaction.incident.issueform import NO_RESPONSE, field_value, scan_body
 from pmaction.incident.model import Incident
 from pmaction.text.markdown import BLOCK_KINDS, Kind, Line
-from pmaction.text.stamps import (
-    Placed,
-    Reading,
-    Stamp,
-    find_moment,
-    place,
-    read_stamp,
-    words_after,
-)
+from pmaction.text.stamps import Stamp, find_moment, read_stamp, words_after
+from pmaction.text.times import Placed, Reading, place
 from pmaction.timeline.context import (
     date_statement,
     reverse_statement,

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from pmaction.text.markdown import Line
-from pmaction.text.stamps import DateOrder, Placed, Reading, Stamp, moment, place
+from pmaction.text.stamps import DateOrder, Stamp
+from pmaction.text.times import Placed, Reading, moment, place
 from pmaction.timeline.context import roll
 
 _FAR = timedelta(days=30)

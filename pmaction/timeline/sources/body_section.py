@@ -16,7 +16,8 @@ from datetime import tzinfo
 
 from pmaction.incident.issueform import NO_RESPONSE, normalise_key
 from pmaction.text.markdown import Kind, Line
-from pmaction.text.stamps import Reading, find_date, find_moment, read_stamp
+from pmaction.text.stamps import find_date, find_moment, read_stamp
+from pmaction.text.times import Reading
 from pmaction.timeline.context import date_statement, reverse_statement, zone_statement
 from pmaction.timeline.moments import MOMENT_FIELDS
 from pmaction.timeline.sources.body_draft import Draft
@@ -182,7 +183,7 @@ def own_zone(drafts: Sequence[Draft], tz: tzinfo) -> tzinfo:
         return tz  # the team set its zone: that is what its bare times mean
     zones = [d.stamp.zone for d in drafts if d.stamp is not None and d.stamp.zone is not None]
     named = {_zone_name(zone): zone for zone in zones}
-    return zones[0] if len(named) == 1 and len(zones) >= 2 else tz
+    return zones[0] if len(named) == 1 else tz
 
 
 def _zone_name(zone: tzinfo) -> str:
