@@ -28,9 +28,9 @@ from tests.helpers import incident_page, timeline_rows
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-# Words of a line's stamp, shown in the row's time cell instead of its text.
+# Words of a line's stamp, shown in the row's time cell instead of its text ("9:10 p.m." is "p", "m").
 _STAMPISH = frozenset(
-    {"AM", "PM", "T", "Z", "POSTED", "UPDATED", "ON", "AT", *ABBREVIATIONS, *REGIONS}
+    {"AM", "PM", "A", "P", "M", "T", "Z", "POSTED", "UPDATED", "ON", "AT", *ABBREVIATIONS, *REGIONS}
     | {m.upper() for m in calendar.month_abbr[1:] + calendar.month_name[1:]}
 )
 

@@ -23,6 +23,7 @@ from pmaction.text.stamps import Stamp, find_moment, read_stamp, words_after
 from pmaction.text.times import Placed, Reading, place
 from pmaction.timeline.context import (
     date_statement,
+    day_title,
     reverse_statement,
     zone_statement,
 )
@@ -33,7 +34,7 @@ from pmaction.timeline.sources.body_draft import (
     first_day,
     order_learnt,
     placed_drafts,
-    split_last_block,
+    split_further,
 )
 from pmaction.timeline.sources.body_section import (
     heading_of,
@@ -224,7 +225,7 @@ def _plain_or_item(walk: _Walk, line: Line) -> None:
         stamp = None  # "On 2023-10-06 at 09:00 we will ...": a sentence of the update above, not a new one
     if stamp is not None and stamp.date is not None and stamp.clock is None and _context(walk, text, stamp):
         return
-    if stamp is None and _context(walk, text, None):
+    if stamp is None and (_context(walk, text, None) or _day_title(walk, line, text)):
         return
     kind = "item" if line.kind in (Kind.ITEM, Kind.TASK) else "para"
     column = len(line.item.lead) if line.item is not None else 0
@@ -238,6 +239,17 @@ def _plain_or_item(walk: _Walk, line: Line) -> None:
     if first and (_preface(walk, text) or text.endswith(":")):
         return  # "Below is a timeline of the incident:" leads into it
     _start(walk, line, kind, column, text, stamp)
+
+
+def _day_title(walk: _Walk, line: Line, text: str) -> bool:
+    """A short line that starts a paragraph and ends with a full date ("Rapport de panne du 23 Septembre
+    2024"): the day of the lines below it, like a day sub-heading."""
+    day = day_title(text) if line.kind is Kind.PLAIN and _new_paragraph(walk) else None
+    if day is None:
+        return False
+    _set_day(walk, day)
+    walk.current = None
+    return True
 
 
 def _is_label(text: str) -> bool:
@@ -286,10 +298,10 @@ def _stamp_alone(text: str) -> bool:
 
 
 def _posted_block(walk: _Walk, draft: Draft, line: Line, stamp_text: str) -> bool:
-    """A "Posted ..." line under a paragraph that joined a dated entry above it: that paragraph is its own
-    update, dated by the line."""
+    """A "Posted ..." line under paragraphs that joined a dated entry above them: they are an update of
+    their own, dated by the line."""
     stamp = read_stamp(stamp_text)
-    split = split_last_block(draft, line, stamp, walk.reading) if stamp and stamp.clock else None
+    split = split_further(draft, line, stamp, walk.reading) if stamp and stamp.clock else None
     if split is None:
         return False
     walk.drafts.append(split)

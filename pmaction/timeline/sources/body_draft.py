@@ -34,11 +34,12 @@ class Draft:
     parts: list[str] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
 
-    # Where the entry's last paragraph begins (in parts, in raw): a status update dated below it splits there.
+    # Where the entry's further paragraphs begin (in parts, in raw): only its first paragraph tells its own
+    # moment, so a status update dated below them ("Posted Jan 15, 2021 - 18:29 UTC") takes them all.
     block: tuple[int, int] | None = None
 
     def add(self, line: Line, text: str, *, wrapped: bool, new_block: bool = False) -> None:
-        if new_block:
+        if new_block and self.block is None:
             self.block = (len(self.parts), len(self.raw))
         self.raw.append(line.text)
         if not self.parts:
@@ -56,8 +57,9 @@ class Draft:
         return text
 
 
-def split_last_block(draft: Draft, line: Line, stamp: Stamp, reading: Reading) -> Draft | None:
-    """The draft's last paragraph as an entry of its own, dated by ``line`` under it; None if it has one."""
+def split_further(draft: Draft, line: Line, stamp: Stamp, reading: Reading) -> Draft | None:
+    """The draft's further paragraphs as an entry of their own, dated by ``line`` under them; None if it
+    has none."""
     if draft.block is None:
         return None
     at_part, at_raw = draft.block
@@ -121,18 +123,29 @@ def far_off(placed: Sequence[Placed], drafts: Sequence[Draft]) -> dict[int, str]
     """Lines whose own date is far from the lines around it ("2016-03-18 13:00" among 2015-03-18 lines): kept
     as written, and said, since a typo in a year moves a row to the bottom of the table."""
     timed = [(i, p.when) for i, p in enumerate(placed) if p.when is not None]
+    dated = [w for i, w in timed if _dated(drafts[i])]
     found: dict[int, str] = {}
     for position, (index, when) in enumerate(timed):
-        stamp = drafts[index].stamp
-        if stamp is None or stamp.date is None or stamp.date.year is None:
+        if not _dated(drafts[index]):
             continue
         around = [w for _, w in timed[max(0, position - 1) : position] + timed[position + 1 : position + 2]]
-        if around and all(abs(when - other) > _FAR for other in around):
+        # Or far from every other date the write-up writes in full ("On January 12, 2020, ..." above
+        # updates "Posted Jan 12, 2021 - 23:06 UTC"): its bare times below follow it, so say it.
+        others = [w for w in dated if w != when]
+        far = (around and all(abs(when - o) > _FAR for o in around)) or (
+            others and all(abs(when - o) > _FAR for o in others)
+        )
+        if far:
             found[index] = (
                 f"is dated {when:%Y-%m-%d}, more than {_FAR.days} days from the lines around it: is the date "
                 "a typo? (it is kept as written)"
             )
     return found
+
+
+def _dated(draft: Draft) -> bool:
+    stamp = draft.stamp
+    return stamp is not None and stamp.date is not None and stamp.date.year is not None
 
 
 def first_day(drafts: Sequence[Draft], default_day: date | None) -> date | None:
