@@ -344,7 +344,7 @@ def read_stamp(text: str) -> Stamp | None:
 
 
 _MID_SENTENCE = re.compile(
-    r"\b(?:at|by|around|until|approximately|roughly|on|from|since|um|von|ab|gegen)[ \t]+"
+    r"(?<!\w)(?:at|by|around|until|approximately|roughly|on|from|since|um|von|ab|gegen|à|vers|dès)[ \t]+"
     r"(?=\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)"
     r"|(?:dienstag|mittwoch|donnerstag|freitag|samstag|sonntag))",
     re.IGNORECASE,

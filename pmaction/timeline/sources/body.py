@@ -219,7 +219,7 @@ def _plain_or_item(walk: _Walk, line: Line) -> None:
         walk.current = None  # "- **Context**:", "Summary:" label the lines below them
         return
     stamp = read_stamp(text)
-    if stamp is None and line.kind is Kind.PLAIN and _new_paragraph(walk):
+    if stamp is None and line.kind is Kind.PLAIN and (_new_paragraph(walk) or _new_sentence(walk, text)):
         stamp = find_moment(text)  # "The team became aware of it at 15:44Z, and ..."
     if stamp is not None and stamp.prose and _told_under_heading(walk, line, text, stamp):
         stamp = None  # "On 2023-10-06 at 09:00 we will ...": a sentence of the update above, not a new one
@@ -313,6 +313,16 @@ def _new_paragraph(walk: _Walk) -> bool:
     """A paragraph of its own: not a wrapped line, and not in an entry under a heading of its own time
     (whose paragraphs all tell that moment, "By 23:02 UTC ..." included)."""
     return walk.blank and (walk.current is None or walk.current.kind != "heading")
+
+
+def _new_sentence(walk: _Walk, text: str) -> bool:
+    """A line of prose that starts a sentence of its own right under a paragraph entry's last sentence, as
+    a page copied one paragraph a line shows ("... pas été le cas." / "Une première intervention a eu lieu
+    à 18h20 ...")."""
+    draft = walk.current
+    if draft is None or draft.kind != "para" or walk.blank or not text[:1].isupper():
+        return False
+    return draft.raw[-1].rstrip().endswith((".", "!", "?"))
 
 
 def _preface(walk: _Walk, text: str) -> bool:
