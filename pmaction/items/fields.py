@@ -344,3 +344,16 @@ def worded_as_proposal(text: str) -> bool:
     idea, not a decision."""
     plain = re.sub(r"[*_`]", "", text).strip()
     return _PROPOSAL.search(plain) is not None
+
+
+# The team saying it will do what follows: "We will ...", "The development team will conduct the following
+# actions", "We are committed to:". Said by others ("Node operators should do ...") it is advice.
+_COMMITMENT = re.compile(
+    r"(?i)\bwe['’]ll\b|\b(?:we|(?:the|our)\s+(?:[\w-]+\s+){0,2}team)\s+(?:will(?!\s+not\b)|shall\b"
+    r"|are\s+going\s+to|(?:are|have)\s+committed\s+to|commit\s+to|have\s+(?:decided|agreed)\s+to)"
+)
+
+
+def worded_as_commitment(text: str) -> bool:
+    """ "We will ...", "The team will conduct the following actions": the team commits to what follows."""
+    return _COMMITMENT.search(re.sub(r"[*_`]", "", text)) is not None

@@ -28,7 +28,8 @@ _FIX = {
     "proposal unless it has an @owner, an issue link or a TODO/DONE status",
     "beside-tasks": "where some items have a task box `- [ ]`, only boxed ones count: box the agreed ones",
     "weak": "under headings such as Next steps an item counts with a task box, an @owner, an "
-    "issue link or a TODO/DONE status; under Action items every item counts",
+    "issue link or a TODO/DONE status, or when an intro says the team will do them (We will ...:); under "
+    "Action items every item counts",
     "prose": "write each agreed item as a list item (`- what to do @owner`) or a table row",
 }
 _TAIL = (

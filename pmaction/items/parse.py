@@ -104,6 +104,7 @@ class _Section:
     section: Section
     candidates: list[_Candidate] = field(default_factory=list)
     prose: list[ContentLine] = field(default_factory=list)  # lines that are no item
+    intro: list[str] = field(default_factory=list)  # the plain lines before its first item
 
 
 def _indent(text: str) -> int:
@@ -218,6 +219,8 @@ class _Reader:
             candidate.end = line
             return
         self.open = None
+        if not entry.candidates:
+            entry.intro.append(line.text.strip())
         if is_definition(line.text) or _QUIET.match(line.text) or _HTML_FRAME.match(line.text):
             return
         entry.prose.append(line)  # every line, so the note can name each
@@ -284,19 +287,22 @@ def _decide_section(
 ) -> None:
     section = entry.section
     boxed = any(c.kind == "task" for c in entry.candidates)
-    for candidate in entry.candidates:
+    reads = [_read(c, taxonomy, repo, definitions) for c in entry.candidates]
+    # Under "Next steps" and the like the write-up may show the list is the team's own decided work: an intro
+    # that commits to it ("The team will conduct the following actions:"), or a status on some of its items
+    # (two "(Done)" beside three open ones: the open ones are the rest of the team's list, not ideas).
+    listed = section.kind == "weak" and (
+        any(read.status for read in reads) or f.worded_as_commitment(" ".join(entry.intro))
+    )
+    for candidate, read in zip(entry.candidates, reads, strict=True):
         where = f"line {candidate.first.index + 1}"
-        # Field warnings name the line and quote it (quote() makes it one line; the log adapter neutralises).
-        quoted = f"{where} '{quote(candidate.first.text)}'"
-        read = _fields(candidate, taxonomy, quoted, repo, definitions)
-        read = _from_headings(read, candidate, repo, definitions)
         out.warnings.extend(read.warnings)
         text = " ".join(part.strip() for part in candidate.parts).strip()
         if not read.title:
             if section.kind != "proposals":
                 out.warnings.append(f"{where}: '{quote(candidate.first.text)}' has no text; it was skipped")
             continue
-        reason = _verdict(candidate, read, section, boxed)
+        reason = _verdict(candidate, read, section, boxed, listed)
         if reason is not None:
             if reason != "weak":
                 out.proposals.append(text)
@@ -309,11 +315,23 @@ def _decide_section(
         out.unread += [Unread(line.index, line.text, "prose", section.title) for line in entry.prose]
 
 
-def _verdict(candidate: _Candidate, read: f.Fields, section: Section, boxed: bool) -> str | None:
+def _read(
+    candidate: _Candidate, taxonomy: Sequence[str], repo: str | None, definitions: Mapping[str, str]
+) -> f.Fields:
+    # Field warnings name the line and quote it (quote() makes it one line; the log adapter neutralises).
+    quoted = f"line {candidate.first.index + 1} '{quote(candidate.first.text)}'"
+    read = _fields(candidate, taxonomy, quoted, repo, definitions)
+    return _from_headings(read, candidate, repo, definitions)
+
+
+def _verdict(
+    candidate: _Candidate, read: f.Fields, section: Section, boxed: bool, listed: bool = False
+) -> str | None:
     """None when the item is agreed, else why not. A task box is a decision; beside boxed items a plain bullet
     is a proposal (pmaction's first rule, kept for teams that wrote that way); otherwise an owner, an
     issue link or a TODO/DONE status is evidence of a decision; without evidence, a proposal's wording
-    ("Consider ...") or a heading that is not only for agreed work ("Next steps") keeps it out."""
+    ("Consider ...") or a heading that is not only for agreed work ("Next steps") keeps it out, unless the
+    write-up shows the list under it is the team's decided work (``listed``)."""
     if section.kind == "proposals":
         return "proposal"
     if candidate.kind == "task":
@@ -324,7 +342,7 @@ def _verdict(candidate: _Candidate, read: f.Fields, section: Section, boxed: boo
         return None
     if f.worded_as_proposal(read.title) or f.worded_as_proposal(" ".join(candidate.parts)):
         return "proposal"
-    return "weak" if section.kind == "weak" else None
+    return "weak" if section.kind == "weak" and not listed else None
 
 
 def _fields(
