@@ -150,9 +150,12 @@ def _dated(draft: Draft) -> bool:
 
 def first_day(drafts: Sequence[Draft], default_day: date | None) -> date | None:
     """The day bare times at the top belong to: the incident's, unless the write-up's first full date is
-    more than a day from it (a post-mortem pasted long after the incident)."""
+    more than a day from it (a post-mortem pasted long after the incident) and comes before them (a status
+    page's "Posted Jan 15, 2021" under a post-mortem's "At 22:55 UTC" says when it was posted)."""
     for draft in drafts:
         stamp = draft.stamp
+        if stamp is not None and stamp.date is None and stamp.clock is not None:
+            return default_day
         if stamp is not None and stamp.date is not None and stamp.date.year is not None:
             day = place(stamp, draft.reading, default_day).day
             if day is not None and (default_day is None or abs((day - default_day).days) > 1):
