@@ -339,11 +339,15 @@ _PROPOSAL = re.compile(
 )
 
 
+def _words(text: str) -> str:
+    """The text as read for its wording: without emphasis and code markers."""
+    return re.sub(r"[*_`]", "", text).strip()
+
+
 def worded_as_proposal(text: str) -> bool:
     """ "Consider ...", "We could ...", "Maybe ...", "Idea: ...", "If X is available, ...", a question: an
     idea, not a decision."""
-    plain = re.sub(r"[*_`]", "", text).strip()
-    return _PROPOSAL.search(plain) is not None
+    return _PROPOSAL.search(_words(text)) is not None
 
 
 # The team saying it will do what follows: "We will ...", "The development team will conduct the following
@@ -356,4 +360,4 @@ _COMMITMENT = re.compile(
 
 def worded_as_commitment(text: str) -> bool:
     """ "We will ...", "The team will conduct the following actions": the team commits to what follows."""
-    return _COMMITMENT.search(re.sub(r"[*_`]", "", text)) is not None
+    return _COMMITMENT.search(_words(text)) is not None

@@ -23,9 +23,11 @@ from pmaction.items.sections import (
     ContentLine,
     Section,
     content_lines,
+    indent_of,
     is_definition,
     item_label_end,
     link_definitions,
+    untagged,
 )
 from pmaction.items.tables import Columns, columns_of, row_fields
 from pmaction.text.markdown import Kind
@@ -107,10 +109,6 @@ class _Section:
     intro: list[str] = field(default_factory=list)  # the plain lines before its first item
 
 
-def _indent(text: str) -> int:
-    return len(text) - len(text.lstrip(" \t"))
-
-
 # Lines under the heading that are no item and need no word: an instruction in italics, a form's empty
 # answer, an intro ending with a colon ("Work is split across the following issues:").
 _QUIET = re.compile(r"^\s*(?:(?:_[^_].*_|\*[^*].*\*)\s*|.*:\s*|_No response_\s*)$")
@@ -126,13 +124,9 @@ def _wraps(text: str, after_blank: bool) -> bool:
     """Does this plain line continue the item above? Indented, yes. Unindented right below it (Markdown's
     lazy continuation) only when it does not start like a new sentence: "potentially incompatible ..."
     wraps, "For network resiliency, we ..." is a paragraph of its own that forgot its blank line."""
-    if _indent(text) >= 2:
+    if indent_of(text) >= 2:
         return True
     return not after_blank and not text.lstrip()[:1].isupper()
-
-
-def _untagged(text: str) -> str:
-    return re.sub(r"<[^<>]{0,500}>", "", text).strip()
 
 
 class _Reader:
@@ -175,12 +169,12 @@ class _Reader:
         self.blank = False
 
     def _start(self, entry: _Section, line: ContentLine, kind: str, text: str) -> None:
-        self.open = _Candidate(entry.section, line, kind, [text], line, _indent(line.text))
+        self.open = _Candidate(entry.section, line, kind, [text], line, indent_of(line.text))
         entry.candidates.append(self.open)
 
     def _list_item(self, entry: _Section, line: ContentLine) -> None:
         assert line.item is not None
-        item, indent = line.item, _indent(line.text)
+        item, indent = line.item, indent_of(line.text)
         if (
             item.box is None
             and self.open is not None
@@ -232,12 +226,12 @@ class _Reader:
         if text is None:
             closing = _HTML_CLOSE.match(line.text)
             text, closed = (closing["text"], True) if closing else (line.text.strip(), False)
-        if _untagged(text):
+        if untagged(text):
             if self.li is None:
-                self._start(entry, line, "bullet", _untagged(text))
+                self._start(entry, line, "bullet", untagged(text))
                 self.li = self.open
             else:
-                self.li.parts.append(_untagged(text))
+                self.li.parts.append(untagged(text))
                 self.li.end = line
             assert self.li is not None
             # The link goes before a "</li>" on this line, else at its end.

@@ -111,7 +111,7 @@ def content_lines(markdown: str) -> Iterator[ContentLine]:
             if kind == "weak" and outer is not None and outer.kind == "agreed":
                 kind = None  # "Short-term improvements" inside "Remediation" stays agreed work
             section = Section(kind, line.index, title.strip()) if kind else None
-            stack.append(_Frame(level, section, title.strip(), _indent(line.text) if line.item else -1))
+            stack.append(_Frame(level, section, title.strip(), indent_of(line.text) if line.item else -1))
             continue
         section = _nearest(stack)
         titles: tuple[str, ...] = ()
@@ -124,8 +124,14 @@ def _nearest(stack: list[_Frame]) -> Section | None:
     return next((f.section for f in reversed(stack) if f.section is not None), None)
 
 
-def _indent(text: str) -> int:
+def indent_of(text: str) -> int:
+    """How far a line is indented (spaces and tabs, one each): what nests a list item under another."""
     return len(text) - len(text.lstrip(" \t"))
+
+
+def untagged(text: str) -> str:
+    """The text without its HTML tags (``<li>``, ``<a href=...>``, ``<h2>``), stripped."""
+    return re.sub(r"<[^<>]{0,500}>", "", text).strip()
 
 
 def _heading(line: Line) -> tuple[int, str] | None:
@@ -137,7 +143,7 @@ def _heading(line: Line) -> tuple[int, str] | None:
         return None
     html = _HTML_HEADING.match(line.text)
     if html:  # "<h2>Improvements</h2>": GitHub renders it as a heading
-        return int(html["level"]), re.sub(r"<[^>]*>", "", html["title"])
+        return int(html["level"]), untagged(html["title"])
     bold = _BOLD_LINE.match(line.text)
     return (_BOLD_LEVEL, bold["title"]) if bold and not _ITEM_LABEL.match(line.text) else None
 
@@ -172,13 +178,13 @@ def _list_title(lines: Sequence[Line], at: int, in_section: bool) -> tuple[int, 
 
 def _nested_below(lines: Sequence[Line], at: int) -> bool:
     after = next((line for line in lines[at + 1 :] if line.kind is not Kind.BLANK), None)
-    return after is not None and _indent(after.text) > _indent(lines[at].text)
+    return after is not None and indent_of(after.text) > indent_of(lines[at].text)
 
 
 def _close_list_titles(stack: list[_Frame], line: Line) -> None:
     """A non-blank line at or left of a list title's indentation ends what the title holds, unless the title
     has nothing nested under it and the line is a list item (the title holds the items after it)."""
-    indent = _indent(line.text)
+    indent = indent_of(line.text)
     while stack and stack[-1].indent >= 0:
         top = stack[-1]
         if indent > top.indent:
