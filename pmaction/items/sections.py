@@ -168,7 +168,7 @@ def _list_title(lines: Sequence[Line], at: int, in_section: bool) -> tuple[int, 
     if bold:
         label = text.rstrip("*_ \t").endswith(":")
         return (_LIST_LEVEL, bold["title"]) if label or not in_section else None
-    if in_section or not _nested_below(lines, at) or heading_kind(text) not in ("agreed", "weak"):
+    if in_section or heading_kind(text) not in ("agreed", "weak") or not _nested_below(lines, at):
         return None
     words = text.rstrip(":").split()
     titled = len(words) <= 3 or all(w[:1].isupper() for w in words if len(w) > 3)
@@ -177,8 +177,8 @@ def _list_title(lines: Sequence[Line], at: int, in_section: bool) -> tuple[int, 
 
 
 def _nested_below(lines: Sequence[Line], at: int) -> bool:
-    after = next((line for line in lines[at + 1 :] if line.kind is not Kind.BLANK), None)
-    return after is not None and indent_of(after.text) > indent_of(lines[at].text)
+    after = next((i for i in range(at + 1, len(lines)) if lines[i].kind is not Kind.BLANK), None)
+    return after is not None and indent_of(lines[after].text) > indent_of(lines[at].text)
 
 
 def _close_list_titles(stack: list[_Frame], line: Line) -> None:
