@@ -138,8 +138,9 @@ class Stamp:
     prose: bool  # started by a prose word: the sentence is the entry's text, whole
     opener: str  # the Markdown or bracket the stamp was set off with ("**", "[", "")
     marks: str = ""  # what else was written before it and is people's words: "±", "~", "approx.", "🔴"
-    # The same moment written in a second zone ("2:20/1:20 PM EST/CST"): its clock and zone.
-    second: tuple[tuple[int, int, int, int], tzinfo] | None = None
+    # A second clock written after the first ("2:20/1:20 PM EST/CST"): its clock and zone (None if the
+    # line writes no second zone; such a pair cannot be told apart: no time).
+    second: tuple[tuple[int, int, int, int], tzinfo | None] | None = None
 
 
 def _date_at(text: str, pos: int) -> tuple[DateParts, int] | None:
@@ -245,7 +246,7 @@ def _range_end(text: str, pos: int) -> tuple[int, bool]:
 
 
 # What a stamp's text holds: date, clock, zone, where it ends, the same moment in a second zone.
-Paired = tuple[Clock, tzinfo] | None
+Paired = tuple[Clock, tzinfo | None] | None
 _Found = tuple[DateParts | None, Clock | None, tzinfo | None, int, Paired]
 
 
@@ -254,7 +255,7 @@ def _timed_at(
 ) -> tuple[Clock, tzinfo | None, int, Paired]:
     first, second, end = _paired(text, start, clock)
     zone, after, other = _after_clock(text, end, iso=iso)
-    both = (second, other) if second is not None and other is not None and zone is not None else None
+    both = (second, other if zone is not None else None) if second is not None else None
     return first, zone, after, both
 
 

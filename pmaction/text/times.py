@@ -114,7 +114,7 @@ def place(stamp: Stamp, reading: Reading, default_day: date | None) -> Placed:
     if stamp.second is not None:
         agreed = _agreeing(stamp, day, zone)
         if agreed is None:
-            return Placed(None, warning="its two times do not name one moment in the two zones written")
+            return Placed(None, warning="its two times are not one moment in two zones written after them")
         zone = agreed
     when = moment(day, clock, zone)
     if when is None:
@@ -125,9 +125,11 @@ def place(stamp: Stamp, reading: Reading, default_day: date | None) -> Placed:
 def _agreeing(stamp: Stamp, day: date, zone: tzinfo) -> tzinfo | None:
     """One moment written in two zones ("2:20/1:20 PM EST/CST"): the zone of the first clock, if the two
     name the same instant; the second zone if they do with the zones the other way round ("7:30/6:30 pm
-    CST/EST", 7:30 Eastern); else None (which one is meant cannot be told)."""
+    CST/EST", 7:30 Eastern); else None (which one is meant cannot be told, as in "10:00/11:00 UTC")."""
     assert stamp.second is not None and stamp.clock is not None
     (clock2, zone2), clock1 = stamp.second, time(*stamp.clock)
+    if zone2 is None:
+        return None
     for first, second in ((zone, zone2), (zone2, zone)):
         one, two = moment(day, clock1, first), moment(day, time(*clock2), second)
         if one is not None and two is not None and (one - two) % timedelta(days=1) == timedelta(0):

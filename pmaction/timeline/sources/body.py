@@ -407,6 +407,18 @@ def _warning(number: int, draft: Draft, placed: Placed) -> str | None:
     return None
 
 
+def _unplaced_text(draft: Draft) -> str:
+    """An entry whose stamp names no moment keeps the stamp in its words ("2019-02-30 10:00 disk full",
+    "11:30/12:30 PM the vendor joined"): the row says what was written, the warning why it has no time."""
+    text = draft.full_text()
+    if draft.stamp is None or draft.stamp.prose or draft.kind == "row":
+        return text
+    line = _line_text(draft.first)
+    if read_stamp(line) != draft.stamp:
+        return text  # a stamp read from part of the line ("Posted ..."): its words are the line's own
+    return f"{line[draft.stamp.start : draft.stamp.end].strip()} {text}".strip()
+
+
 def _entries(drafts: Sequence[Draft], placed: Sequence[Placed]) -> Found:
     entries: list[Entry] = []
     warnings: list[str] = []
@@ -423,7 +435,7 @@ def _entries(drafts: Sequence[Draft], placed: Sequence[Placed]) -> Found:
         base = line_key(draft.first.text)
         seen[base] = seen.get(base, 0) + 1
         key = base if seen[base] == 1 else f"{base}-{seen[base]}"
-        text = draft.full_text()
+        text = draft.full_text() if found.when is not None else _unplaced_text(draft)
         entries.append(
             Entry(
                 key=key,
