@@ -85,7 +85,8 @@ def placed_drafts(drafts: Sequence[Draft], default_day: date | None) -> list[Pla
     placed: list[Placed] = []
     previous: datetime | None = None
     running: tuple[date | None, date] | None = None  # (the stated day it follows, the day now)
-    for draft in drafts:
+    typos = year_typos(drafts, default_day)
+    for index, draft in enumerate(drafts):
         if draft.stamp is None:
             placed.append(_undated(draft, previous, running))
             continue
@@ -101,9 +102,30 @@ def placed_drafts(drafts: Sequence[Draft], default_day: date | None) -> list[Pla
         # 1:29 AM"); an earlier one is a note ("Unless otherwise noted all events happened on 2019-10-21").
         rolled = draft.stamp.date is None and found.day != reading.day
         later = found.day is not None and draft.reading.day is not None and found.day > draft.reading.day
-        if found.day is not None and (rolled or later or draft.reading.day is None):
+        if found.day is not None and (rolled or later or draft.reading.day is None) and index not in typos:
             running = (draft.reading.day, found.day)
     return placed
+
+
+def year_typos(drafts: Sequence[Draft], default_day: date | None) -> set[int]:
+    """The drafts whose full date is another one's day in the year before or after, the only date of its
+    year ("On January 12, 2020, ..." among "Posted Jan 12, 2021" updates): a typo in the year, kept on its
+    line (and said, by far_off), but not carried to the bare times below it."""
+    days = {
+        i: place(d.stamp, d.reading, default_day).day for i, d in enumerate(drafts) if _dated(d) and d.stamp
+    }
+    found: set[int] = set()
+    for index, day in days.items():
+        if day is None or sum(1 for d in days.values() if d is not None and d.year == day.year) > 1:
+            continue
+        if any(d is not None and abs(d.year - day.year) == 1 and _same_day(d, day) for d in days.values()):
+            found.add(index)
+    return found
+
+
+def _same_day(one: date, other: date) -> bool:
+    """The same day of the year, give or take one ("January 12" and "Jan 12" or "Jan 13")."""
+    return one.month == other.month and abs(one.day - other.day) <= 1
 
 
 def _undated(draft: Draft, previous: datetime | None, running: tuple[date | None, date] | None) -> Placed:
@@ -152,10 +174,13 @@ def first_day(drafts: Sequence[Draft], default_day: date | None) -> date | None:
     """The day bare times at the top belong to: the incident's, unless the write-up's first full date is
     more than a day from it (a post-mortem pasted long after the incident) and comes before them (a status
     page's "Posted Jan 15, 2021" under a post-mortem's "At 22:55 UTC" says when it was posted)."""
-    for draft in drafts:
+    typos = year_typos(drafts, default_day)
+    for index, draft in enumerate(drafts):
         stamp = draft.stamp
         if stamp is not None and stamp.date is None and stamp.clock is not None:
             return default_day
+        if index in typos:
+            continue
         if stamp is not None and stamp.date is not None and stamp.date.year is not None:
             day = place(stamp, draft.reading, default_day).day
             if day is not None and (default_day is None or abs((day - default_day).days) > 1):
