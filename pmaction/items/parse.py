@@ -30,9 +30,8 @@ from pmaction.items.sections import (
     untagged,
 )
 from pmaction.items.tables import Columns, columns_of, row_fields
+from pmaction.items.taxonomy import DEFAULT_TAXONOMY
 from pmaction.text.markdown import Kind
-
-DEFAULT_TAXONOMY = ("mitigate", "prevent", "detect", "process", "test")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -22,7 +22,9 @@ import yaml
 from pmaction.errors import ConfigError
 from pmaction.meetings.spec import MeetingSpec
 from pmaction.run.options import DEFAULTS, FILE_KEYS, OPTIONS, OPTIONS_LIST, Option
-from pmaction.timeline.model import DateOrder
+
+if TYPE_CHECKING:  # the config names the type; the timeline's date reader loads when a timeline is read
+    from pmaction.text.stamps import DateOrder
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pmaction.items.parse import DEFAULT_TAXONOMY
+from pmaction.items.taxonomy import DEFAULT_TAXONOMY
 from pmaction.meetings.spec import (
     POSTMORTEM_DEFAULT,
     REVIEW_DEFAULT,
