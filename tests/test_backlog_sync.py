@@ -177,6 +177,37 @@ def test_items_agreed_on_the_wiki_page_are_created_and_annotated_there(sandbox: 
     )
 
 
+def test_an_item_on_the_page_linking_another_repositorys_issue_is_not_read_as_ours(
+    sandbox: SandboxFactory,
+) -> None:
+    # Our #5 is closed; the page's item names other-org/tools#5, still open: the item must not follow ours.
+    data = scenario()
+    data["issues"].insert(
+        0,
+        {
+            "number": 5,
+            "title": "An old bug of ours",
+            "user": "alice",
+            "state": "closed",
+            "created_at": "2026-01-01T09:00:00Z",
+            "closed_at": "2026-01-02T09:00:00Z",
+        },
+    )
+    sb = sandbox(data)
+    run_sync(sb, 12)
+    name, page = incident_page(sb)
+    added = "- [ ] Rotate the shared key @bob #prevent ([#5](https://github.com/other-org/tools/issues/5))"
+    page = page.replace("## Action items\n", f"## Action items\n\n{added}\n", 1)
+    sb.push_wiki_page(name, page)
+
+    run = run_event(sb, Event("gollum", {"pages": [{"page_name": name.removesuffix(".md")}]}))
+
+    assert run.result.exit_code == 0, run.result.failed
+    after = incident_page(sb)[1]
+    assert f"{added}\n" in after  # not ticked by our closed #5, and no issue of ours linked after it
+    assert backlog_issues(sb) == []  # it is tracked elsewhere
+
+
 # --- owners and states --------------------------------------------------------------------------------
 
 

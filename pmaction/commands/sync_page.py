@@ -46,7 +46,9 @@ class PageWriter:
     early: EarlyClone | None = None  # the first clone, started while the REST steps ran
 
     def _parse(self, page: str) -> ItemsParse:
-        return parse_action_items(page, origin="page", taxonomy=self.session.config.type_taxonomy)
+        # The repository, so that a link to another one's issue is not read as ours (a wiki has no autolinks).
+        config, repo = self.session.config, self.session.github.full_name
+        return parse_action_items(page, origin="page", taxonomy=config.type_taxonomy, repo=repo)
 
     def prepare(self, files: dict[str, str]) -> None:
         """Once, on the first clone: create the issues the page's new agreed items need."""
