@@ -264,12 +264,20 @@ def first_sync_needs(c: int, k: int, past: int = 0) -> list[Need]:
     ]
     if k:
         needs += [
-            Need(("api", GET, API + "/labels"), 1, "which of the labels the items need exist"),
+            Need(
+                ("api", GET, API + "/labels"),
+                1,
+                "which of the labels the items need exist; pmaction reads them with the assignees below in "
+                "one GraphQL query",
+                graphql=1,
+            ),
             label_need(len(needed_labels(k))),
             Need(
                 ("api", GET, API + "/assignees"),
                 1,
-                f"who of the {owners_of(k)} owners can be assigned: one listing, not one check per owner",
+                f"who of the {owners_of(k)} owners can be assigned: one listing, not one check per owner "
+                "(in the labels' GraphQL query)",
+                graphql=0,
             ),
             Need(("api", POST, API + "/issues"), k, "one backlog issue per agreed item"),
             Need(

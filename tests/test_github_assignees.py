@@ -36,7 +36,10 @@ def test_a_sync_lists_the_assignees_once_for_all_owners_and_warns_about_each_una
 
     run = run_sync(sb, 12)
 
-    assert routes(sb) == Counter({LISTING: 1})
+    # The first 100 who can be assigned come with the labels, in one GraphQL query: no REST request.
+    assert routes(sb) == Counter()
+    queries = [e["request_body"]["query"] for e in sb.requests(bodies=True) if e["route"] == "/graphql"]
+    assert sum("assignableUsers" in query for query in queries) == 1
     warned = [w for w in run.warnings if "cannot be assigned" in w]
     assert len(warned) == 2 and any("@carol" in w for w in warned) and any("@dave" in w for w in warned)
     assignees = {i["title"]: [a["login"] for a in i["assignees"]] for i in sb.repo_state()["issues"]}
@@ -76,3 +79,27 @@ def test_the_whole_listing_is_there_for_the_sync_to_read_conditionally(sandbox: 
 
     assert len(found) == 150 and "person-149" in found
     assert routes(sb) == Counter({LISTING: 2})
+
+
+def test_past_100_assignees_and_100_labels_a_sync_checks_the_rest_over_rest(sandbox: SandboxFactory) -> None:
+    people = [f"person-{i:03}" for i in range(150)]
+    labels = [{"name": "incident"}, *({"name": f"area:{i:03}"} for i in range(120))]
+    sb = sandbox(scenario(collaborators=people, labels=labels, issue=items("person-140", "person-005")))
+
+    run = run_sync(sb, 12)
+
+    assert run.result.exit_code == 0, run.result.failed
+    # person-005 is on the query's first page; person-140 is not, so checked on its own. The labels past
+    # the first 100 are listed over REST before any is created.
+    assert routes(sb) == Counter({CHECK: 1})
+    assert (
+        sum(1 for e in sb.requests() if e["route"] == "/repos/{owner}/{repo}/labels" and e["method"] == "GET")
+        == 2
+    )
+    assert not [w for w in run.warnings if "cannot be assigned" in w]
+    made = {
+        i["title"]: [a["login"] for a in i["assignees"]]
+        for i in sb.repo_state()["issues"]
+        if i["number"] != 12
+    }
+    assert sorted(login for logins in made.values() for login in logins) == ["person-005", "person-140"]

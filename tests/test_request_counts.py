@@ -84,16 +84,13 @@ def test_the_first_sync_of_an_incident_with_10_comments_and_5_items_reads_and_wr
             ("api", "GET", API + "/pulls"): 1,
             ("api", "GET", API + "/actions/runs"): 1,
             ("api", "GET", API + "/issues"): 1,  # the backlog after creating: a concurrent run's copies
-            ("api", "GET", API + "/labels"): 1,
-            (
-                "api",
-                "GET",
-                API + "/assignees",
-            ): 1,  # alice, bob, carol: one listing (was one check per owner: 3)
+            # The labels and who can be assigned (alice, bob, carol) in one GraphQL query (was a listing
+            # each; before that, one check per owner)
             # writes
             ("api", "POST", API + "/milestones"): 1,
-            # postmortem-action, 5 type: and 4 priority: labels, in one GraphQL request (was 10 POSTs)
-            ("api", "POST", "/graphql"): 1,
+            # that query, then postmortem-action, 5 type: and 4 priority: labels in one GraphQL request of
+            # createLabel mutations (was 10 POSTs)
+            ("api", "POST", "/graphql"): 2,
             ("api", "POST", API + "/issues"): 5,
             ("api", "PATCH", API + "/issues/{issue_number}"): 1,  # "(#n)" after each item in the body
             ("api", "POST", API + "/issues/{issue_number}/comments"): 1,  # the status comment

@@ -153,6 +153,11 @@ class ConditionalReader:
         items, complete = self._first_pages[key]
         return list(items), complete
 
+    def remember_first_page(self, key: str, items: list[Any], complete: bool) -> None:
+        """A listing's first page that another request (a GraphQL query) brought: ``read_first_page`` answers
+        from it."""
+        self._first_pages[key] = (list(items), complete)
+
     def validators(self) -> Validators:
         """The tags of this run's reads that a later run can send back safely."""
         return Validators({key: a.tag for key, a in self._answers.items() if a.reusable and a.tag})

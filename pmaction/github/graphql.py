@@ -97,6 +97,22 @@ REPOSITORY_ID = """query RepositoryId($owner: String!, $name: String!) {
 """
 
 
+# The labels and who can be assigned, the two listings creating backlog issues needs, in one request.
+LABELS_AND_ASSIGNEES = """query LabelsAndAssignees($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+    labels(first: 100) {
+      nodes { name }
+      pageInfo { hasNextPage }
+    }
+    assignableUsers(first: 100) {
+      nodes { login }
+      pageInfo { hasNextPage }
+    }
+  }
+}
+"""
+
+
 def label_alias(index: int) -> str:
     return f"label{index}"
 
@@ -125,4 +141,4 @@ def create_labels(repository_id: str, wanted: Sequence[LabelWanted]) -> tuple[st
 def sample_documents() -> list[str]:
     """One of every kind of document pmaction sends: what the schema subset is cut for and checked with."""
     two = [LabelWanted("type:fix", "d73a4a", "A fix"), LabelWanted("priority:high", "b60205", "")]
-    return [REPOSITORY_ID, create_labels("R_sample", two)[0]]
+    return [REPOSITORY_ID, LABELS_AND_ASSIGNEES, create_labels("R_sample", two)[0]]

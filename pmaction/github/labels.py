@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from pmaction.github.conditional import ConditionalReader
 from pmaction.github.errors import NotFound, translate
 from pmaction.github.graphql import (
+    LABELS_AND_ASSIGNEES,
     REPOSITORY_ID,
     Answer,
     LabelWanted,
@@ -29,6 +31,7 @@ class GitHub(Protocol):
     full_name: str
     repository_node: str
     recorder: WriteRecorder
+    reader: ConditionalReader
 
     def labels(self) -> dict[str, str]: ...
 
@@ -77,3 +80,28 @@ def _create_at_once(github: GitHub, missing: list[LabelWanted]) -> None:
         if problem is not None and problem.type == "FORBIDDEN":
             raise translate(problem.as_exception(), f"create label {label.name!r}", area="labels")
         github.create_label(label.name, label.color, label.description)
+
+
+def labels_and_assignees(github: GitHub) -> dict[str, str] | None:
+    """The repository's labels by lower-cased name, in one GraphQL request that also brings the first 100
+    people who can be assigned (kept for ``GitHub.is_assignable``, in place of their REST listing). None when
+    the labels are more than 100, or GraphQL cannot answer: then REST lists them."""
+    owner, name = github.full_name.split("/", 1)
+    try:
+        answer = github.graphql(
+            "list the labels and who can be assigned",
+            LABELS_AND_ASSIGNEES,
+            {"owner": owner, "name": name},
+            area="labels",
+        )
+    except (Unsupported, NotFound):
+        return None
+    found = answer.data.get("repository") or {}
+    labels, people = found.get("labels"), found.get("assignableUsers")
+    if answer.problems or not isinstance(labels, dict) or not isinstance(people, dict):
+        return None  # a part failed: each listing over REST, which says what to fix if it fails too
+    logins = [{"login": str(p["login"])} for p in people.get("nodes") or [] if isinstance(p, dict)]
+    github.reader.remember_first_page("assignees", logins, complete=not people["pageInfo"]["hasNextPage"])
+    if labels["pageInfo"]["hasNextPage"]:
+        return None
+    return {str(n["name"]).lower(): str(n["name"]) for n in labels.get("nodes") or [] if isinstance(n, dict)}

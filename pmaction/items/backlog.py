@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pmaction.errors import PmactionError
 from pmaction.github.client import GitHub
 from pmaction.github.data import TRUSTED_ASSOCIATIONS, Issue, closed_as_duplicate
+from pmaction.github.labels import labels_and_assignees
 from pmaction.items.issue_text import LABEL_STYLE, backlog_body, backlog_labels, backlog_title
 from pmaction.items.parse import ActionItem
 from pmaction.reporter import Reporter
@@ -319,6 +320,8 @@ class BacklogWriter:
             for item in items
             for name in backlog_labels(item, base_label=self.base_label, severity_label=self.severity_label)
         ]
+        if names and self._labels is None:
+            self._labels = labels_and_assignees(self.github)  # with who can be assigned: one request
         if names:
             self._ensure_labels(list(dict.fromkeys(names)))
 

@@ -50,13 +50,21 @@ class Failure(Exception):
 Resolver = Callable[..., Any]
 
 
-def _rest(ctx: GqlContext, method: str, path: str, body: Any = None) -> Any:
+def _rest(
+    ctx: GqlContext, method: str, path: str, body: Any = None, query: dict[str, str] | None = None
+) -> Any:
     """One REST handler's answer, for a resolver; its failure as a GraphQL error."""
-    request = api.ApiRequest(method, path, {}, body, ctx.token, ctx.urls)
+    return _rest_response(ctx, method, path, body, query).body
+
+
+def _rest_response(
+    ctx: GqlContext, method: str, path: str, body: Any = None, query: dict[str, str] | None = None
+) -> api.ApiResponse:
+    request = api.ApiRequest(method, path, query or {}, body, ctx.token, ctx.urls)
     _, response = api.dispatch(ctx.world, request)
     if response.status >= 400:
         raise Failure(_TYPE_OF_STATUS.get(response.status, "INTERNAL"), _message(response.body))
-    return response.body
+    return response
 
 
 def _message(body: Any) -> str:
@@ -97,7 +105,30 @@ def repository(_: Any, info: Any, owner: str, name: str, **_ignored: Any) -> dic
             message = f"Could not resolve to a Repository with the name '{owner}/{name}'."
             raise Failure("NOT_FOUND", message) from None
         raise
-    return {"id": raw["node_id"], "nameWithOwner": raw["full_name"]}
+    return {"id": raw["node_id"], "nameWithOwner": raw["full_name"], "_path": _repo_path(owner, name)}
+
+
+def _first_page(info: Any, source: dict[str, Any], below: str, first: int | None) -> tuple[list[Any], bool]:
+    """The first ``first`` items (at most 100, as GitHub allows) of a REST listing below the repository,
+    and whether more follow (GitHub's ``Link: rel="next"``)."""
+    if first is None or not 1 <= first <= 100:
+        raise Failure("UNPROCESSABLE", "You must provide a `first` value between 1 and 100.")
+    query = {"per_page": str(first), "page": "1"}
+    response = _rest_response(info.context, "GET", f"{source['_path']}{below}", query=query)
+    return list(response.body or []), 'rel="next"' in str(response.headers.get("Link") or "")
+
+
+def repository_labels(
+    source: dict[str, Any], info: Any, first: int | None = None, **_: Any
+) -> dict[str, Any]:
+    found, more = _first_page(info, source, "/labels", first)
+    nodes = [{"name": label["name"], "color": label["color"], "id": label["node_id"]} for label in found]
+    return {"nodes": nodes, "pageInfo": {"hasNextPage": more}}
+
+
+def assignable_users(source: dict[str, Any], info: Any, first: int | None = None, **_: Any) -> dict[str, Any]:
+    found, more = _first_page(info, source, "/assignees", first)
+    return {"nodes": [{"login": person["login"]} for person in found], "pageInfo": {"hasNextPage": more}}
 
 
 def create_label(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
@@ -111,6 +142,8 @@ def create_label(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
 
 RESOLVERS: dict[tuple[str, str], Resolver] = {
     ("Query", "repository"): repository,
+    ("Repository", "labels"): repository_labels,
+    ("Repository", "assignableUsers"): assignable_users,
     ("Mutation", "createLabel"): create_label,
 }
 
