@@ -301,9 +301,17 @@ def test_our_own_status_and_nag_comments_are_skipped() -> None:
         comment(3, "real observation", at(10, 2)),
         # A person quoting a marker inside an observation is still heard (the page escapes it).
         comment(4, "the bot wrote <!-- pmaction:status acme/shop#7 --> twice", at(10, 3)),
+        # Even on the last line: not shaped like ours (no heading of ours first), so a person's (it was lost).
+        comment(
+            5, "the bot left this:\n<!-- pmaction:status acme/shop#7 -->", at(10, 4), association="MEMBER"
+        ),
     ]
     entries, _ = comment_entries(comments, tz=UTC, default_date=None)
-    assert texts(entries) == ["real observation", "the bot wrote <!-- pmaction:status acme/shop#7 --> twice"]
+    assert texts(entries) == [
+        "real observation",
+        "the bot wrote <!-- pmaction:status acme/shop#7 --> twice",
+        "the bot left this:\n<!-- pmaction:status acme/shop#7 -->",
+    ]
 
 
 # --- events -------------------------------------------------------------------------------------------------

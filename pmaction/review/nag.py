@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from pmaction.github.data import BOT_LOGIN, TRUSTED_ASSOCIATIONS, Comment
 from pmaction.review.milestone import Review
 from pmaction.text.escape import inline
-from pmaction.text.markers import Reminder, parse_reminders, reminder_marker
+from pmaction.text.markers import REMINDER_HEADINGS, Reminder, parse_reminders, reminder_marker
 
 
 @dataclass(frozen=True)
@@ -79,14 +79,14 @@ def render_reminder(
     if kind == "soon":
         when = "today" if status.days == 0 else f"in {status.days} day{'s' if status.days != 1 else ''}"
         lines = [
-            "### Post-mortem review coming up",
+            REMINDER_HEADINGS[0],
             "",
             f"The review of this incident ([{review.title}]({review.html_url})) is due **{due}** ({when}).",
             progress,
         ]
     else:
         lines = [
-            "### Post-mortem review overdue",
+            REMINDER_HEADINGS[1],
             "",
             f"The review of this incident ([{review.title}]({review.html_url})) was due **{due}**, "
             f"{status.days} day{'s' if status.days != 1 else ''} ago.",

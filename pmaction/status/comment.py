@@ -10,28 +10,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from pmaction.github.data import BOT_LOGIN, TRUSTED_ASSOCIATIONS, Comment
+from pmaction.github.data import Comment
+from pmaction.incident.authors import written_by_pmaction
 from pmaction.text import markers
 from pmaction.text.escape import inline
 from pmaction.text.times import format_duration, format_time
 from pmaction.timeline.model import Timeline
 
-HEADING = "### Post-mortem bookkeeping"
-
-
-def _looks_like_ours(comment: Comment) -> bool:
-    # A bot's comment is pmaction's; with a person's token, only a comment shaped like ours (heading first,
-    # marker last) is, so a collaborator quoting the marker never gets their comment rewritten or deleted.
-    if comment.author_is_bot or comment.author == BOT_LOGIN:
-        return True
-    return comment.association in TRUSTED_ASSOCIATIONS and comment.body.lstrip().startswith(HEADING)
+HEADING = markers.STATUS_HEADING
 
 
 def find_status_comments(comments: Sequence[Comment], full_name: str, number: int) -> list[Comment]:
     """Every status comment of this incident, oldest first (more than one only after a race)."""
     found = []
     for comment in sorted(comments, key=lambda c: c.id):
-        if not _looks_like_ours(comment):
+        # Shaped like ours: a collaborator quoting the marker never gets their comment rewritten or deleted.
+        if not written_by_pmaction(comment):
             continue
         ref = markers.parse_status_marker(markers.last_line(comment.body))
         if ref and ref.names(full_name, number):

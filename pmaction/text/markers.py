@@ -253,6 +253,13 @@ def last_line(body: str) -> str:
     return lines[-1].strip()
 
 
+# The first lines of the comments pmaction writes (the status comment, the nag's two reminders): with a
+# person's token its comments are that person's, and only this shape tells them from the person's own.
+STATUS_HEADING = "### Post-mortem bookkeeping"
+REMINDER_HEADINGS = ("### Post-mortem review coming up", "### Post-mortem review overdue")
+OWN_HEADINGS = (STATUS_HEADING, *REMINDER_HEADINGS)
+
+
 def ends_with_own_comment_marker(body: str) -> bool:
     """A comment pmaction wrote (status or reminder) ends with its marker on a line of its own."""
     line = last_line(body)

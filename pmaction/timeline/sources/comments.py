@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 
 from pmaction.github.data import TRUSTED_ASSOCIATIONS, Comment
+from pmaction.incident.authors import written_by_pmaction
 from pmaction.incident.issueform import scan_body
 from pmaction.incident.model import Incident
-from pmaction.text import markers
 from pmaction.text.times import parse_time, split_time_prefix
 from pmaction.timeline.model import Entry, Found, SourceContext
 from pmaction.timeline.tags import TIME_HINT, find_tags, quote
@@ -29,11 +29,9 @@ _COMMAND = _command_line("timeline")
 
 
 def is_own_comment(comment: Comment, bot_logins: frozenset[str] = DEFAULT_BOT_LOGINS) -> bool:
-    """Comments written by pmaction are not observations: its bot's, or (run with a person's token) one
-    that ends with our marker line. A person quoting a marker inside an observation is still heard."""
-    if comment.author in bot_logins or comment.author_is_bot:
-        return True
-    return markers.ends_with_own_comment_marker(comment.body)
+    """Comments written by pmaction (incident/authors.py) or by a bot are not observations. A person
+    quoting our marker, even on the last line, is still heard."""
+    return comment.author in bot_logins or comment.author_is_bot or written_by_pmaction(comment)
 
 
 def _commands(body: str, command: re.Pattern[str] = _COMMAND) -> list[str]:
