@@ -85,7 +85,10 @@ def _create_at_once(github: GitHub, missing: list[LabelWanted]) -> None:
 def labels_and_assignees(github: GitHub) -> dict[str, str] | None:
     """The repository's labels by lower-cased name, in one GraphQL request that also brings the first 100
     people who can be assigned (kept for ``GitHub.is_assignable``, in place of their REST listing). None when
-    the labels are more than 100, or GraphQL cannot answer: then REST lists them."""
+    the labels are more than 100, or GraphQL cannot answer: then REST lists them. A dry run lists them over
+    REST too: every GraphQL request is a POST, and a dry run sends nothing but GETs."""
+    if github.recorder.dry_run:
+        return None
     owner, name = github.full_name.split("/", 1)
     try:
         answer = github.graphql(
